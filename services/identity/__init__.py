@@ -1,0 +1,1 @@
+"""Accounts, credentials, login sessions, activation and recovery."""

@@ -1,0 +1,3 @@
+from services.identity.service import IdentityService
+
+IdentityService().run()

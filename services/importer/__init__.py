@@ -1,0 +1,1 @@
+"""Spreadsheet templates, import jobs and exports."""

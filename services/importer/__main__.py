@@ -1,0 +1,3 @@
+from services.importer.service import ImporterService
+
+ImporterService().run()

@@ -1,0 +1,206 @@
+"""The importer service: templates, import jobs and their workers.
+
+Every importer process answers the job requests and also takes tasks from the
+durable queue `importer.jobs`, one at a time: starting more processes in enrollment
+season adds workers without any other change.
+"""
+
+import asyncio
+import base64
+import binascii
+import json
+from pathlib import Path
+from uuid import UUID
+
+import structlog
+from aio_pika.abc import AbstractIncomingMessage
+
+from shared.contracts.common import Caller
+from shared.contracts.importer import (
+    FileOut,
+    Job,
+    JobRef,
+    JobRow,
+    KindRef,
+    Progress,
+    RowsQuery,
+    Summary,
+    UploadIn,
+)
+from shared.db.outbox import record_event
+from shared.errors import BadFile, Conflict, FileTooLarge, NotFound
+from shared.logging import get_logger
+from shared.service import Service, rpc
+from shared.validators.id_numbers import mask_id_number
+from shared.validators.phones import mask_phone
+
+from services.importer import storage
+from services.importer.committers import committer_for
+from services.importer.kinds import get_kind
+from services.importer.sheets.reader import sniff_xlsx
+from services.importer.sheets.template import error_workbook, template_workbook
+from services.importer.worker import JobRunner
+
+log = get_logger("importer")
+
+JOB_QUEUE = "importer.jobs"
+JOB_NOT_FOUND = "导入任务不存在"
+
+
+def job_out(row) -> Job:
+    job = Job(
+        id=row["id"], kind=row["kind"], state=row["state"], filename=row["filename"],
+        all_or_nothing=row["all_or_nothing"],
+        progress=Progress(done=row["done"], total=row["total"]),
+        summary=Summary(total=row["total"], ok=row["ok"], warnings=row["warnings"],
+                        errors=row["errors"]),
+        created_at=row["created_at"], finished_at=row["finished_at"],
+    )
+    if row["state"] == "done":
+        job.message = f"{row['committed']}/{row['total']} 导入成功"
+    elif row["state"] == "failed":
+        job.message = row["failure"]
+    elif row["state"] == "ready":
+        job.message = f"共{row['total']}行，{row['ok']}行可导入，{row['errors']}行有错误"
+    return job
+
+
+def masked_data(data: dict) -> dict:
+    """Row values for a preview: ID numbers and phones are never shown in full."""
+    shown = dict(data)
+    if shown.get("id_number"):
+        shown["id_number"] = mask_id_number(str(shown["id_number"]))
+    if shown.get("phone"):
+        shown["phone"] = mask_phone(str(shown["phone"]))
+    return shown
+
+
+class ImporterService(Service):
+    name = "importer"
+    migrations = Path(__file__).parent / "migrations"
+    rpc_prefetch = 8
+
+    async def setup(self) -> None:
+        self.runner = JobRunner(self.pool, self.bus, self.settings)
+        await self.bus.consume(JOB_QUEUE, ["importer.job.*"], self._on_task, prefetch=1)
+
+    async def _on_task(self, message: AbstractIncomingMessage) -> None:
+        """Run one job step; the task is acknowledged only when the step is over."""
+        envelope = json.loads(message.body)
+        job_id = UUID(envelope["data"]["job_id"])
+        step = envelope["type"].rsplit(".", 1)[-1]
+        try:
+            if step == "parse":
+                await self.runner.parse(job_id)
+            elif step == "commit":
+                await self.runner.commit(job_id)
+            await message.ack()
+        except Exception:
+            log.error("job_step_failed", job_id=str(job_id), step=step, exc_info=True)
+            await asyncio.sleep(2)
+            await message.nack(requeue=True)
+        finally:
+            structlog.contextvars.unbind_contextvars("job_id", "kind")
+
+    # --- templates -------------------------------------------------------------
+
+    @rpc(model=KindRef)
+    async def template(self, params: KindRef, caller: Caller) -> FileOut:
+        caller.require_school_admin()
+        committer_for(params.kind)
+        kind = get_kind(params.kind)
+        content = await asyncio.to_thread(template_workbook, kind.columns)
+        return FileOut(filename=f"{kind.title}导入模板.xlsx",
+                       content_b64=base64.b64encode(content).decode())
+
+    # --- jobs ------------------------------------------------------------------
+
+    @rpc(model=UploadIn)
+    async def create_job(self, params: UploadIn, caller: Caller) -> Job:
+        """Store the upload and queue it for parsing; a file that is no .xlsx is refused."""
+        school_id = caller.require_school_admin()
+        committer_for(params.kind)
+        content = self._decode_upload(params.content_b64)
+        sniff_xlsx(content)
+
+        async with self.pool.acquire() as connection, connection.transaction():
+            row = await storage.insert_job(
+                connection, school_id=school_id, kind=params.kind,
+                filename=params.filename, file=content,
+                caller=caller.model_dump(mode="json"),
+                all_or_nothing=params.all_or_nothing,
+            )
+            await record_event(connection, "importer.job.parse",
+                               {"job_id": str(row["id"])})
+        log.info("job_created", job_id=str(row["id"]), kind=params.kind,
+                 size=len(content))
+        return job_out(row)
+
+    def _decode_upload(self, content_b64: str) -> bytes:
+        try:
+            content = base64.b64decode(content_b64, validate=True)
+        except (binascii.Error, ValueError):
+            raise BadFile("上传的文件已损坏，请重新上传") from None
+        if not content:
+            raise BadFile("上传的文件是空的，请选择填好的模板")
+        if len(content) > self.settings.max_upload_bytes:
+            limit = self.settings.max_upload_bytes // (1024 * 1024)
+            raise FileTooLarge(f"上传的文件超过{limit}MB，请分成几个文件上传")
+        return content
+
+    async def _job(self, connection, caller: Caller, job_id: UUID):
+        school_id = caller.require_school_admin()
+        row = await storage.job_in_school(connection, school_id, job_id)
+        if row is None:
+            raise NotFound(JOB_NOT_FOUND)
+        return row
+
+    @rpc(model=JobRef)
+    async def get_job(self, params: JobRef, caller: Caller) -> Job:
+        async with self.pool.acquire() as connection:
+            return job_out(await self._job(connection, caller, params.job_id))
+
+    @rpc(model=RowsQuery)
+    async def job_rows(self, params: RowsQuery, caller: Caller) -> dict:
+        async with self.pool.acquire() as connection:
+            await self._job(connection, caller, params.job_id)
+            rows, total = await storage.rows_page(
+                connection, params.job_id, params.status, params.page_size,
+                params.offset,
+            )
+        items = [JobRow(row=r["row"], status=r["status"], messages=r["messages"],
+                        data=masked_data(r["data"]), kid=r["kid"]) for r in rows]
+        return {"items": items, "total": total}
+
+    @rpc(model=JobRef)
+    async def confirm(self, params: JobRef, caller: Caller) -> Job:
+        """Start committing a previewed job; confirming twice changes nothing."""
+        async with self.pool.acquire() as connection, connection.transaction():
+            row = await self._job(connection, caller, params.job_id)
+            row = await storage.lock_job(connection, row["id"])
+            if row["state"] in ("committing", "done"):
+                return job_out(row)
+            if row["state"] != "ready":
+                raise Conflict("文件还在检查中，请等检查完成后再确认导入")
+            if row["all_or_nothing"] and row["errors"]:
+                raise Conflict(f"文件中有{row['errors']}行错误，本次选择了全部正确才导入，"
+                               "请修改后重新上传")
+            await storage.set_state(connection, row["id"], "committing")
+            await record_event(connection, "importer.job.commit",
+                               {"job_id": str(row["id"])})
+            row = await storage.lock_job(connection, row["id"])
+        log.info("job_confirmed", job_id=str(params.job_id))
+        return job_out(row)
+
+    @rpc(model=JobRef)
+    async def error_report(self, params: JobRef, caller: Caller) -> FileOut:
+        async with self.pool.acquire() as connection:
+            job = await self._job(connection, caller, params.job_id)
+            rows = await storage.error_rows(connection, params.job_id)
+        kind = get_kind(job["kind"])
+        content = await asyncio.to_thread(
+            error_workbook, kind.columns,
+            [(r["row"], r["raw"], r["messages"]) for r in rows],
+        )
+        return FileOut(filename=f"{kind.title}导入错误报告.xlsx",
+                       content_b64=base64.b64encode(content).decode())

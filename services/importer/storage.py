@@ -1,0 +1,120 @@
+"""The importer schema: jobs, their uploaded files and every row's outcome."""
+
+from uuid import UUID
+
+import asyncpg
+
+JOB_COLUMNS = (
+    "id, school_id, kind, state, filename, all_or_nothing, total, done, ok, warnings,"
+    " errors, committed, failure, created_at, updated_at, finished_at"
+)
+
+
+async def insert_job(connection, *, school_id: UUID, kind: str, filename: str,
+                     file: bytes, caller: dict, all_or_nothing: bool):
+    return await connection.fetchrow(
+        f"INSERT INTO jobs (school_id, kind, filename, file, caller, all_or_nothing)"
+        f" VALUES ($1, $2, $3, $4, $5, $6) RETURNING {JOB_COLUMNS}",
+        school_id, kind, filename, file, caller, all_or_nothing,
+    )
+
+
+async def job_in_school(connection, school_id: UUID, job_id: UUID):
+    return await connection.fetchrow(
+        f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1 AND school_id = $2",
+        job_id, school_id,
+    )
+
+
+async def lock_job(connection, job_id: UUID):
+    return await connection.fetchrow(
+        f"SELECT {JOB_COLUMNS}, caller FROM jobs WHERE id = $1 FOR UPDATE", job_id
+    )
+
+
+async def job_file(connection, job_id: UUID) -> bytes:
+    return await connection.fetchval("SELECT file FROM jobs WHERE id = $1", job_id)
+
+
+async def set_state(connection, job_id: UUID, state: str, **counts) -> None:
+    assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(counts, start=3))
+    extra = f", {assignments}" if assignments else ""
+    finished = ", finished_at = now()" if state in ("done", "failed") else ""
+    await connection.execute(
+        f"UPDATE jobs SET state = $2, updated_at = now(){extra}{finished} WHERE id = $1",
+        job_id, state, *counts.values(),
+    )
+
+
+async def set_progress(connection, job_id: UUID, done: int, total: int) -> None:
+    await connection.execute(
+        "UPDATE jobs SET done = $2, total = greatest(total, $3), updated_at = now()"
+        " WHERE id = $1",
+        job_id, done, total,
+    )
+
+
+async def clear_rows(connection, job_id: UUID) -> None:
+    await connection.execute("DELETE FROM job_rows WHERE job_id = $1", job_id)
+
+
+async def copy_rows(connection, job_id: UUID, outcomes) -> None:
+    await connection.copy_records_to_table(
+        "job_rows",
+        columns=["job_id", "row", "status", "messages", "data", "raw"],
+        records=[(job_id, o.row, o.status, o.messages, o.data, o.raw) for o in outcomes],
+    )
+
+
+async def count_by_status(connection, job_id: UUID) -> dict[str, int]:
+    rows = await connection.fetch(
+        "SELECT status, count(*) AS n FROM job_rows WHERE job_id = $1 GROUP BY status",
+        job_id,
+    )
+    return {row["status"]: row["n"] for row in rows}
+
+
+async def rows_page(connection, job_id: UUID, status: str | None, limit: int,
+                    offset: int):
+    condition = "job_id = $1" + (" AND status = $2" if status else "")
+    args = [job_id, status] if status else [job_id]
+    total = await connection.fetchval(
+        f"SELECT count(*) FROM job_rows WHERE {condition}", *args
+    )
+    rows = await connection.fetch(
+        f"SELECT row, status, messages, data, kid FROM job_rows WHERE {condition}"
+        f" ORDER BY row LIMIT {int(limit)} OFFSET {int(offset)}",
+        *args,
+    )
+    return rows, total
+
+
+async def next_uncommitted(connection, job_id: UUID, limit: int):
+    return await connection.fetch(
+        "SELECT row, data FROM job_rows WHERE job_id = $1 AND NOT committed"
+        " AND status <> 'error' ORDER BY row LIMIT $2",
+        job_id, limit,
+    )
+
+
+async def record_committed(connection, job_id: UUID, results: list[dict]) -> None:
+    """Store each row's kid, or turn the row into an error saying why it did not land."""
+    await connection.execute(
+        """
+        UPDATE job_rows j SET committed = true, kid = r.kid,
+            status = CASE WHEN r.error IS NULL THEN j.status ELSE 'error' END,
+            messages = CASE WHEN r.error IS NULL THEN j.messages
+                            ELSE j.messages || to_jsonb(r.error) END
+        FROM jsonb_to_recordset($2::jsonb) AS r(row int, kid bigint, error text)
+        WHERE j.job_id = $1 AND j.row = r.row
+        """,
+        job_id, results,
+    )
+
+
+async def error_rows(connection, job_id: UUID):
+    return await connection.fetch(
+        "SELECT row, raw, messages FROM job_rows WHERE job_id = $1 AND status = 'error'"
+        " ORDER BY row",
+        job_id,
+    )

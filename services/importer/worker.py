@@ -1,0 +1,156 @@
+"""The two steps of an import job, run by whichever worker takes the task.
+
+Both steps can be cut off at any point (a killed process, a lost connection) and
+run again from the start by another worker: parsing rewrites the job's rows, and
+committing resumes at the first row not yet committed, with the batch that was in
+flight sent again (roster recognises it and creates nothing twice).
+"""
+
+import asyncio
+import datetime as dt
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+from uuid import UUID
+
+import structlog
+
+from shared.logging import get_logger
+from services.importer import storage
+from services.importer.committers import committer_for
+from services.importer.kinds import get_kind
+from services.importer.sheets.reader import read_rows
+
+log = get_logger("importer.worker")
+
+PARSE_CHUNK = 2000
+
+
+@dataclass
+class ParsedRow:
+    row: int
+    status: str
+    messages: list[str]
+    data: dict[str, Any]
+    raw: dict[str, Any]
+
+
+def _plain(value: Any) -> Any:
+    """A cell value as JSON can hold it: dates as ISO text, the rest as they are."""
+    if isinstance(value, (dt.date, dt.datetime, dt.time, dt.timedelta)):
+        return str(value)
+    return value
+
+
+def _parse_chunk(rows, validator) -> list[ParsedRow]:
+    chunk = []
+    for sheet_row in islice(rows, PARSE_CHUNK):
+        outcome = validator.check(sheet_row)
+        raw = {key: _plain(value) for key, value in sheet_row.values.items()}
+        data = {key: _plain(value) for key, value in outcome.data.items()}
+        chunk.append(ParsedRow(outcome.row, outcome.status, list(outcome.messages),
+                               data, raw))
+    return chunk
+
+
+class JobRunner:
+    def __init__(self, pool, bus, settings) -> None:
+        self.pool = pool
+        self.bus = bus
+        self.settings = settings
+
+    async def parse(self, job_id: UUID) -> None:
+        async with self.pool.acquire() as connection, connection.transaction():
+            job = await storage.lock_job(connection, job_id)
+            if job is None or job["state"] not in ("queued", "parsing"):
+                return
+            await storage.set_state(connection, job_id, "parsing", done=0)
+            await storage.clear_rows(connection, job_id)
+            data = await storage.job_file(connection, job_id)
+
+        structlog.contextvars.bind_contextvars(job_id=str(job_id), kind=job["kind"])
+        log.info("job_parsing")
+        kind = get_kind(job["kind"])
+        committer = committer_for(job["kind"])
+        try:
+            await self._parse_rows(job, kind, committer, data)
+        except Exception as error:
+            await self._fail(job_id, error)
+            return
+        await self._finish_parse(job_id)
+
+    async def _parse_rows(self, job, kind, committer, data: bytes) -> None:
+        rows = read_rows(data, kind.columns, max_rows=self.settings.import_max_rows,
+                         max_unzipped_bytes=self.settings.import_max_unzipped_bytes)
+        validator = kind.validator_factory()
+        done = 0
+        while chunk := await asyncio.to_thread(_parse_chunk, rows, validator):
+            await committer.precheck(self.bus, job, chunk)
+            done += len(chunk)
+            async with self.pool.acquire() as connection, connection.transaction():
+                await storage.copy_rows(connection, job["id"], chunk)
+                await storage.set_progress(connection, job["id"], done, done)
+
+    async def _finish_parse(self, job_id: UUID) -> None:
+        async with self.pool.acquire() as connection:
+            counts = await storage.count_by_status(connection, job_id)
+            total = sum(counts.values())
+            await storage.set_state(
+                connection, job_id, "ready", total=total, done=total,
+                ok=counts.get("ok", 0) + counts.get("warning", 0),
+                warnings=counts.get("warning", 0), errors=counts.get("error", 0),
+            )
+        log.info("job_ready", rows=total, errors=counts.get("error", 0))
+
+    async def _fail(self, job_id: UUID, error: Exception) -> None:
+        message = getattr(error, "message", None)
+        if message is None:
+            log.error("job_failed", exc_info=error)
+            message = "文件处理失败，请检查文件后重新上传"
+        else:
+            log.warning("job_rejected", reason=message)
+        async with self.pool.acquire() as connection:
+            await storage.set_state(connection, job_id, "failed", failure=message)
+
+    async def commit(self, job_id: UUID) -> None:
+        async with self.pool.acquire() as connection:
+            job = await storage.lock_job(connection, job_id)
+        if job is None or job["state"] != "committing":
+            return
+        structlog.contextvars.bind_contextvars(job_id=str(job_id), kind=job["kind"])
+        log.info("job_committing")
+        committer = committer_for(job["kind"])
+
+        while True:
+            async with self.pool.acquire() as connection:
+                batch = await storage.next_uncommitted(
+                    connection, job_id, self.settings.import_batch_size
+                )
+            if not batch:
+                break
+            results = await committer.commit(self.bus, job, batch)
+            async with self.pool.acquire() as connection, connection.transaction():
+                await storage.record_committed(connection, job_id, results)
+                landed = await connection.fetchval(
+                    "SELECT count(*) FROM job_rows WHERE job_id = $1 AND kid IS NOT NULL",
+                    job_id,
+                )
+                await storage.set_progress(connection, job_id, landed, job["total"])
+            if self.settings.import_batch_pause:
+                await asyncio.sleep(self.settings.import_batch_pause)
+
+        await self._finish_commit(job_id)
+
+    async def _finish_commit(self, job_id: UUID) -> None:
+        async with self.pool.acquire() as connection:
+            counts = await storage.count_by_status(connection, job_id)
+            landed = await connection.fetchval(
+                "SELECT count(*) FROM job_rows WHERE job_id = $1 AND kid IS NOT NULL",
+                job_id,
+            )
+            await storage.set_state(
+                connection, job_id, "done", committed=landed, done=sum(counts.values()),
+                ok=landed, warnings=counts.get("warning", 0),
+                errors=counts.get("error", 0),
+            )
+        log.info("job_done", committed=landed, errors=counts.get("error", 0))

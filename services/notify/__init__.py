@@ -1,0 +1,1 @@
+"""The SMS and e-mail queue: verification codes and notices."""

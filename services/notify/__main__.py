@@ -1,0 +1,3 @@
+from services.notify.service import NotifyService
+
+NotifyService().run()

@@ -1,0 +1,1 @@
+"""Schools, grades, subjects, classes, teachers, students and their relations."""

@@ -1,0 +1,3 @@
+from services.roster.service import RosterService
+
+RosterService().run()

@@ -1,0 +1,101 @@
+"""The roster schema's queries: schools and teachers, always scoped to one school."""
+
+from uuid import UUID
+
+import asyncpg
+
+TEACHER_COLUMNS = (
+    "id, school_id, kid, name, gender, id_type, id_number, phone, remark, status,"
+    " permissions, created_at"
+)
+
+
+async def insert_school(connection: asyncpg.Connection, name: str, stages: list[str]):
+    return await connection.fetchrow(
+        "INSERT INTO schools (name, stages) VALUES ($1, $2)"
+        " ON CONFLICT (name) DO NOTHING RETURNING *",
+        name, stages,
+    )
+
+
+async def insert_teacher(connection: asyncpg.Connection, school_id: UUID, fields: dict,
+                         permissions: list[str] = ()) -> asyncpg.Record:
+    return await connection.fetchrow(
+        f"""
+        INSERT INTO teachers (school_id, name, gender, id_type, id_number, phone,
+                              remark, permissions)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        RETURNING {TEACHER_COLUMNS}
+        """,
+        school_id, fields["name"], fields["gender"], fields["id_type"],
+        fields.get("id_number"), fields.get("phone"), fields.get("remark"),
+        list(permissions),
+    )
+
+
+async def teacher_in_school(connection, school_id: UUID, teacher_id: UUID):
+    return await connection.fetchrow(
+        f"SELECT {TEACHER_COLUMNS} FROM teachers WHERE id = $1 AND school_id = $2",
+        teacher_id, school_id,
+    )
+
+
+async def teacher_page(connection, school_id: UUID, *, q: str | None,
+                       status: str | None, limit: int, offset: int):
+    """One page of a school's teachers by name, and how many match in all."""
+    where = ["school_id = $1"]
+    args: list = [school_id]
+    if status:
+        args.append(status)
+        where.append(f"status = ${len(args)}")
+    if q:
+        args.append(q)
+        n = len(args)
+        kid_match = f" OR kid::text = ${n}" if q.isdigit() else ""
+        where.append(f"(strpos(name, ${n}) > 0 OR remark = ${n}{kid_match})")
+    condition = " AND ".join(where)
+    total = await connection.fetchval(
+        f"SELECT count(*) FROM teachers WHERE {condition}", *args
+    )
+    rows = await connection.fetch(
+        f"SELECT {TEACHER_COLUMNS} FROM teachers WHERE {condition}"
+        f" ORDER BY name, kid LIMIT {int(limit)} OFFSET {int(offset)}",
+        *args,
+    )
+    return rows, total
+
+
+async def existing_id_numbers(connection, school_id: UUID, id_numbers: list[str]):
+    rows = await connection.fetch(
+        "SELECT id_number FROM teachers WHERE school_id = $1 AND id_number = ANY($2)",
+        school_id, id_numbers,
+    )
+    return {row["id_number"] for row in rows}
+
+
+async def insert_imported_teachers(connection, school_id: UUID, job_id: UUID,
+                                   rows: list[dict]) -> list[asyncpg.Record]:
+    """Insert the rows not there yet; a row whose import_ref or ID number exists is skipped.
+
+    No conflict target: a repeated import_ref (the batch sent again) and an ID
+    number the school already has are both skipped, and the caller tells them apart.
+    """
+    return await connection.fetch(
+        f"""
+        INSERT INTO teachers (school_id, name, gender, id_type, id_number, phone,
+                              remark, import_ref)
+        SELECT $1, r.name, r.gender, r.id_type, r.id_number, r.phone, r.remark,
+               $2 || ':' || r.row
+        FROM jsonb_to_recordset($3::jsonb) AS r(row int, name text, gender text,
+             id_type text, id_number text, phone text, remark text)
+        ON CONFLICT DO NOTHING
+        RETURNING {TEACHER_COLUMNS}, import_ref
+        """,
+        school_id, str(job_id), rows,
+    )
+
+
+async def teachers_by_import_refs(connection, refs: list[str]):
+    return await connection.fetch(
+        "SELECT kid, import_ref FROM teachers WHERE import_ref = ANY($1)", refs
+    )

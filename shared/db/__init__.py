@@ -1,0 +1,32 @@
+"""PostgreSQL access: a pool per service, connected as that service's own role.
+
+Each service owns one schema and can reach nothing else: its role is granted only
+its schema, and the pool's search_path names only that schema. JSON and JSONB
+columns come back as Python values.
+"""
+
+import json
+
+import asyncpg
+
+from shared.settings import Settings
+
+
+async def _init_connection(connection: asyncpg.Connection) -> None:
+    for kind in ("json", "jsonb"):
+        await connection.set_type_codec(
+            kind,
+            encoder=lambda value: json.dumps(value, ensure_ascii=False),
+            decoder=json.loads,
+            schema="pg_catalog",
+        )
+
+
+async def create_pool(settings: Settings, service: str) -> asyncpg.Pool:
+    return await asyncpg.create_pool(
+        settings.db_dsn(service),
+        min_size=settings.db_pool_min,
+        max_size=settings.db_pool_max,
+        init=_init_connection,
+        server_settings={"search_path": service, "application_name": service},
+    )
