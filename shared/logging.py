@@ -15,7 +15,7 @@ import structlog
 _ID_NUMBER = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9])")
 _PHONE = re.compile(r"(?<![0-9])(1[0-9]{2})[0-9]{4}([0-9]{4})(?![0-9])")
 _SECRET_KEYS = {"password", "new_password", "token", "access_token",
-                "refresh_token", "code", "authorization"}
+                "refresh_token", "verification_code", "authorization"}
 
 
 def mask_text(text: str) -> str:

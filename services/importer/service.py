@@ -110,7 +110,7 @@ class ImporterService(Service):
         committer_for(params.kind)
         kind = get_kind(params.kind)
         content = await asyncio.to_thread(template_workbook, kind.columns)
-        return FileOut(filename=f"{kind.title}导入模板.xlsx",
+        return FileOut(filename=kind.template_filename,
                        content_b64=base64.b64encode(content).decode())
 
     # --- jobs ------------------------------------------------------------------

@@ -80,9 +80,12 @@ class JobRunner:
         await self._finish_parse(job_id)
 
     async def _parse_rows(self, job, kind, committer, data: bytes) -> None:
-        rows = read_rows(data, kind.columns, max_rows=self.settings.import_max_rows,
-                         max_unzipped_bytes=self.settings.import_max_unzipped_bytes)
-        validator = kind.validator_factory()
+        # read_rows checks the archive and parses the sheet when called: a thread.
+        rows = await asyncio.to_thread(
+            read_rows, data, kind.columns, max_rows=self.settings.import_max_rows,
+            max_unzipped_bytes=self.settings.import_max_unzipped_bytes,
+        )
+        validator = kind.new_validator()
         done = 0
         while chunk := await asyncio.to_thread(_parse_chunk, rows, validator):
             await committer.precheck(self.bus, job, chunk)

@@ -12,14 +12,25 @@ import asyncpg
 from shared.settings import Settings
 
 
+def _encode_jsonb(value) -> bytes:
+    # jsonb's binary form is a version byte followed by the JSON text; binary lets
+    # COPY carry jsonb columns.
+    return b"\x01" + json.dumps(value, ensure_ascii=False).encode()
+
+
+def _decode_jsonb(data: bytes):
+    return json.loads(data[1:])
+
+
 async def _init_connection(connection: asyncpg.Connection) -> None:
-    for kind in ("json", "jsonb"):
-        await connection.set_type_codec(
-            kind,
-            encoder=lambda value: json.dumps(value, ensure_ascii=False),
-            decoder=json.loads,
-            schema="pg_catalog",
-        )
+    await connection.set_type_codec(
+        "json", encoder=lambda value: json.dumps(value, ensure_ascii=False),
+        decoder=json.loads, schema="pg_catalog",
+    )
+    await connection.set_type_codec(
+        "jsonb", encoder=_encode_jsonb, decoder=_decode_jsonb,
+        schema="pg_catalog", format="binary",
+    )
 
 
 async def create_pool(settings: Settings, service: str) -> asyncpg.Pool:

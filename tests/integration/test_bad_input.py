@@ -1,0 +1,140 @@
+"""Bad requests and bad files get a clear Chinese error and change nothing."""
+
+import io
+import zipfile
+
+import openpyxl
+import pytest
+
+
+def workbook_bytes(rows) -> bytes:
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def has_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+@pytest.mark.parametrize("content, named", [
+    ("姓名,性别\n张三,男\n".encode("utf-8"), "CSV"),
+    (bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 600, "xls"),
+    (b"%PDF-1.4 not a spreadsheet at all", ""),
+])
+async def test_a_file_that_is_not_xlsx_is_named_as_such(new_school, content, named):
+    admin = await new_school()
+
+    response = await admin.upload("teachers", content, filename="教师.xlsx")
+    body = await response.json()
+
+    assert response.status == 422, body
+    assert has_chinese(body["error"]["message"])
+    assert named.lower() in body["error"]["message"].lower()
+
+
+async def test_an_empty_upload_and_a_missing_file_field_are_refused(new_school):
+    admin = await new_school()
+
+    empty = await admin.upload("teachers", b"")
+    no_file = await admin.post("/imports/teachers", data={"other": "x"})
+
+    assert empty.status == 422
+    assert no_file.status == 422
+    assert has_chinese((await no_file.json())["error"]["message"])
+
+
+async def test_a_zip_bomb_is_refused_before_parsing(new_school):
+    admin = await new_school()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (600 * 1024 * 1024))
+
+    response = await admin.upload("teachers", out.getvalue())
+    job = await response.json()
+    if response.status == 202:
+        job = await admin.wait_for_job(job["id"])
+        assert job["state"] == "failed"
+        assert has_chinese(job["message"])
+    else:
+        assert response.status in (413, 422), job
+
+
+async def test_wrong_headers_fail_the_job_naming_the_missing_columns(new_school):
+    admin = await new_school()
+    content = workbook_bytes([["名字", "性别"], ["张三", "男"]])
+
+    response = await admin.upload("teachers", content)
+    job = await admin.wait_for_job((await response.json())["id"])
+
+    assert job["state"] == "failed"
+    assert "姓名" in job["message"]
+
+
+async def test_unknown_import_kind_is_refused(new_school):
+    admin = await new_school()
+
+    response = await admin.upload("pets", workbook_bytes([["姓名"]]))
+
+    assert response.status == 422
+    assert has_chinese((await response.json())["error"]["message"])
+
+
+async def test_invalid_teacher_form_says_what_to_fix_and_creates_nothing(new_school):
+    admin = await new_school()
+
+    response = await admin.post("/teachers", json={
+        "name": " ", "gender": "未知", "phone": "12345",
+        "id_number": "110105194912310021"})
+    body = await response.json()
+
+    assert response.status == 422
+    fields = {problem["field"] for problem in body["error"]["details"]}
+    assert {"name", "gender", "phone"} <= fields
+    assert has_chinese(body["error"]["message"])
+    listing = await admin.json("GET", "/teachers")
+    assert listing["total"] == 1
+
+
+async def test_malformed_json_and_unknown_fields_are_refused(new_school):
+    admin = await new_school()
+
+    broken = await admin.post("/teachers", data=b"{not json",
+                              headers={**admin.headers, "Content-Type": "application/json"})
+    extra = await admin.post("/teachers", json={"name": "张三", "gender": "男",
+                                                "salary": 100})
+
+    assert broken.status == 422
+    assert extra.status == 422
+    assert "salary" in (await extra.json())["error"]["message"]
+
+
+async def test_duplicate_id_number_in_a_school_is_a_conflict(new_school):
+    admin = await new_school()
+    teacher = {"name": "王五", "gender": "男", "id_number": "11010519491231002X"}
+
+    await admin.json("POST", "/teachers", expect=201, json=teacher)
+    again = await admin.post("/teachers", json=teacher | {"name": "王六"})
+
+    assert again.status == 409
+    assert "证件号码" in (await again.json())["error"]["message"]
+
+
+async def test_bad_page_size_is_refused(new_school):
+    admin = await new_school()
+
+    response = await admin.get("/teachers", params={"page_size": "100000"})
+
+    assert response.status == 422
+
+
+async def test_an_unknown_path_answers_in_the_error_shape(http):
+    response = await http.get("/api/v1/no-such-thing")
+
+    assert response.status == 404
+    assert has_chinese((await response.json())["error"]["message"])
