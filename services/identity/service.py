@@ -108,16 +108,17 @@ class IdentityService(Service):
                 " WHERE r.token_hash = $1 FOR UPDATE OF r, s",
                 digest(params.refresh_token),
             )
-            if token is None or token["revoked_at"] is not None:
-                raise Unauthenticated(SESSION_ENDED)
-            if token["used_at"] is not None:
+            live = (token is not None and token["revoked_at"] is None
+                    and token["expires_at"] > storage.utcnow())
+            if live and token["used_at"] is None:
+                return await self._rotate(connection, token)
+            if live:
+                # A used token again: someone holds a copy. The revocation must
+                # commit, so the refusal is raised after the transaction.
                 await storage.revoke_session(connection, token["session_id"],
                                              "refresh_token_reused")
                 log.warning("refresh_token_reused", session_id=str(token["session_id"]))
-                raise Unauthenticated(SESSION_ENDED)
-            if token["expires_at"] <= storage.utcnow():
-                raise Unauthenticated(SESSION_ENDED)
-            return await self._rotate(connection, token)
+        raise Unauthenticated(SESSION_ENDED)
 
     async def _rotate(self, connection, token) -> Tokens:
         account = await connection.fetchrow(

@@ -28,15 +28,19 @@ class Account:
         return {"Authorization": f"Bearer {self.token}"}
 
     async def get(self, path: str, **kwargs) -> aiohttp.ClientResponse:
-        return await self.http.get(f"/api/v1{path}", headers=self.headers, **kwargs)
+        return await self.request("GET", path, **kwargs)
 
     async def post(self, path: str, **kwargs) -> aiohttp.ClientResponse:
-        return await self.http.post(f"/api/v1{path}", headers=self.headers, **kwargs)
+        return await self.request("POST", path, **kwargs)
+
+    async def request(self, method: str, path: str, *, headers=None, **kwargs):
+        headers = {**self.headers, **(headers or {})}
+        return await self.http.request(method, f"/api/v1{path}", headers=headers,
+                                       **kwargs)
 
     async def json(self, method: str, path: str, expect: int = 200, **kwargs):
         """Call and return the JSON body, failing with the body when the status differs."""
-        response = await self.http.request(method, f"/api/v1{path}",
-                                           headers=self.headers, **kwargs)
+        response = await self.request(method, path, **kwargs)
         body = await response.json()
         assert response.status == expect, (response.status, body)
         return body
