@@ -99,6 +99,7 @@ class OutboxRelay:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         if self._listener is not None:
+            await self._listener.remove_listener(f"{self.schema}_outbox", self._on_notify)
             await self.pool.release(self._listener)
 
     def _on_notify(self, *_args) -> None:
@@ -106,13 +107,14 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         while True:
+            # Cleared before draining, so a NOTIFY that lands mid-drain is not lost.
+            self._wake.clear()
             try:
                 while await self.relay_batch() == self.batch_size:
                     pass
             except Exception:
                 # The broker or database is away; the rows stay and are tried again.
                 log.warning("outbox_relay_failed", exc_info=True)
-            self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
             except asyncio.TimeoutError:
