@@ -4,4 +4,15 @@ from gateway.api import Api
 
 api = Api()
 
-from gateway.routes import accounts, imports, schools, teachers  # noqa: E402,F401
+from gateway.routes import (  # noqa: E402,F401
+    accounts,
+    audit,
+    classes,
+    grades,
+    imports,
+    school_settings,
+    schools,
+    staffing,
+    students,
+    teachers,
+)

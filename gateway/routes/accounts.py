@@ -2,7 +2,7 @@
 
 from shared.contracts.identity import AccountView, LoginIn, RefreshIn, Tokens
 
-from gateway.api import OPERATOR, PUBLIC, USER, Call
+from gateway.api import PUBLIC, USER, Call
 from gateway.auth import bearer_token
 from gateway.routes import api
 

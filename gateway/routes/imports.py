@@ -6,7 +6,7 @@ from urllib.parse import quote
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from shared.contracts.importer import ImportKindName, Job, KindRef, RowStatus
+from shared.contracts.importer import Job, KindRef, RowStatus
 from shared.errors import BadFile, FileTooLarge, InvalidInput
 from shared.validation import parse
 

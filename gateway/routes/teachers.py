@@ -1,6 +1,13 @@
 """Teachers of the admin's school."""
 
-from shared.contracts.roster import Teacher, TeacherIn, TeacherQuery
+from shared.contracts.roster import (
+    PermissionFlags,
+    Teacher,
+    TeacherChanges,
+    TeacherIds,
+    TeacherIn,
+    TeacherQuery,
+)
 
 from gateway.api import ADMIN, Call
 from gateway.routes import api
@@ -25,3 +32,40 @@ async def create_teacher(call: Call):
 async def get_teacher(call: Call):
     teacher_id = call.path_uuid("id", NOT_FOUND)
     return await call.rpc("roster.get_teacher", {"teacher_id": teacher_id})
+
+
+@api.route("PATCH", "/teachers/{id}", auth=ADMIN, body=TeacherChanges,
+           response=Teacher, tag="教师", summary="修改教师信息（只改提交的字段）")
+async def update_teacher(call: Call):
+    teacher_id = call.path_uuid("id", NOT_FOUND)
+    changes = call.body.model_dump(mode="json", exclude_unset=True)
+    return await call.rpc("roster.update_teacher", {"teacher_id": teacher_id, **changes})
+
+
+@api.route("DELETE", "/teachers/{id}", auth=ADMIN, tag="教师",
+           summary="彻底删除教师（账号随之删除，不可恢复）")
+async def delete_teacher(call: Call):
+    teacher_id = call.path_uuid("id", NOT_FOUND)
+    return await call.rpc("roster.delete_teacher", {"teacher_id": teacher_id})
+
+
+@api.route("POST", "/teachers/disable", auth=ADMIN, body=TeacherIds, tag="教师",
+           summary="批量停用：停用后不能登录，账号和密码保留")
+async def disable_teachers(call: Call):
+    return await call.rpc("roster.disable_teachers", call.body)
+
+
+@api.route("POST", "/teachers/enable", auth=ADMIN, body=TeacherIds, tag="教师",
+           summary="批量启用：账号与密码均不改变")
+async def enable_teachers(call: Call):
+    return await call.rpc("roster.enable_teachers", call.body)
+
+
+@api.route("PUT", "/teachers/{id}/permissions", auth=ADMIN, body=PermissionFlags,
+           response=Teacher, tag="教师",
+           summary="设置权限：leadership 领导组、moral_education 德育组、admin 管理员、"
+                   "exam_affairs 考试教务")
+async def set_permissions(call: Call):
+    teacher_id = call.path_uuid("id", NOT_FOUND)
+    return await call.rpc("roster.set_permissions",
+                          {"teacher_id": teacher_id, **call.body.model_dump()})

@@ -236,6 +236,42 @@ class IdentityService(Service):
         log.info("teacher_accounts_created", count=len(teachers))
 
 
+    @event_handler("roster.teachers.changed")
+    async def on_teachers_changed(self, envelope: dict, connection) -> None:
+        """Mirror name, permissions and status; a disabled teacher's sessions end."""
+        for teacher in envelope["data"]["teachers"]:
+            row = await connection.fetchrow(
+                """
+                UPDATE accounts SET name = $2, permissions = $3, updated_at = now(),
+                    status = CASE
+                        WHEN $4 = 'disabled' THEN 'disabled'
+                        WHEN password_hash IS NULL THEN 'pending'
+                        ELSE 'active' END
+                WHERE person_id = $1 AND status <> 'deleted'
+                RETURNING id, status
+                """,
+                teacher["id"], teacher["name"], teacher["permissions"],
+                teacher["status"],
+            )
+            if row is not None and row["status"] == "disabled":
+                ended = await storage.revoke_sessions(connection, row["id"], "disabled")
+                log.info("account_disabled", account_id=str(row["id"]), sessions=ended)
+
+    @event_handler("roster.teachers.deleted")
+    async def on_teachers_deleted(self, envelope: dict, connection) -> None:
+        """A deleted teacher's account ends, and its phone is free for another."""
+        for teacher in envelope["data"]["teachers"]:
+            row = await connection.fetchrow(
+                "UPDATE accounts SET status = 'deleted', phone_verified = false,"
+                " email_verified = false, password_hash = NULL, updated_at = now()"
+                " WHERE person_id = $1 RETURNING id",
+                teacher["id"],
+            )
+            if row is not None:
+                await storage.revoke_sessions(connection, row["id"], "deleted")
+                log.info("account_deleted", account_id=str(row["id"]))
+
+
 def _minutes(wait: timedelta) -> str:
     seconds = max(1, int(wait.total_seconds()))
     return f"{seconds}秒" if seconds < 60 else f"{(seconds + 59) // 60}分钟"

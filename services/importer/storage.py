@@ -2,7 +2,6 @@
 
 from uuid import UUID
 
-import asyncpg
 
 JOB_COLUMNS = (
     "id, school_id, kind, state, filename, all_or_nothing, total, done, ok, warnings,"

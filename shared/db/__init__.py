@@ -15,7 +15,7 @@ from shared.settings import Settings
 def _encode_jsonb(value) -> bytes:
     # jsonb's binary form is a version byte followed by the JSON text; binary lets
     # COPY carry jsonb columns.
-    return b"\x01" + json.dumps(value, ensure_ascii=False).encode()
+    return b"\x01" + json.dumps(value, ensure_ascii=False, default=str).encode()
 
 
 def _decode_jsonb(data: bytes):

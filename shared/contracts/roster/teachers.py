@@ -1,75 +1,16 @@
-"""Requests and replies of the roster service: schools and teachers."""
+"""Teachers: the records, their lists and their import batches."""
 
 from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from shared.contracts.common import Gender, PageQuery
-from shared.validators import id_numbers, names, phones
+from shared.contracts.roster.common import PersonFields, Strict
+from shared.validators import id_numbers
 
-Stage = Literal["primary", "junior", "senior"]
 TeacherStatus = Literal["active", "disabled"]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class SchoolIn(Strict):
-    name: str = Field(min_length=2, max_length=50, title="学校名称")
-    stages: list[Stage] = Field(min_length=1, max_length=3, title="学段")
-
-    @field_validator("stages")
-    @classmethod
-    def _distinct(cls, stages: list[str]) -> list[str]:
-        return sorted(set(stages), key=("primary", "junior", "senior").index)
-
-
-class School(BaseModel):
-    id: UUID
-    name: str
-    stages: list[Stage]
-    academic_year: str | None = None
-    term: str | None = None
-    created_at: datetime
-
-
-class SchoolRef(BaseModel):
-    school_id: UUID
-
-
-class PersonFields(Strict):
-    """Fields of a person record, each checked as the manual's forms check them."""
-
-    @field_validator("name", check_fields=False)
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return names.clean_person_name(value)
-
-    @field_validator("phone", check_fields=False)
-    @classmethod
-    def _phone(cls, value: str | None) -> str | None:
-        if value is None or value == "":
-            return None
-        return phones.normalise_phone(value)
-
-
-class AdminIn(PersonFields):
-    """The operator's form for a school admin: the password goes to identity only."""
-
-    name: str = Field(title="姓名")
-    gender: Gender = Field(title="性别")
-    phone: str = Field(title="手机号码")
-    password: str = Field(min_length=1, max_length=128, title="密码")
-
-
-class SchoolAdminIn(PersonFields):
-    school_id: UUID
-    name: str = Field(title="姓名")
-    gender: Gender = Field(title="性别")
-    phone: str = Field(title="手机号码")
 
 
 class TeacherIn(PersonFields):
@@ -142,3 +83,41 @@ class RowResult(BaseModel):
 
 class IdNumbersIn(BaseModel):
     id_numbers: list[str] = Field(max_length=10_000)
+
+
+class TeacherChanges(PersonFields):
+    """The fields of a teacher an admin may change; absent fields stay as they are."""
+
+    name: str | None = Field(None, title="真实姓名")
+    gender: Gender | None = Field(None, title="性别")
+    id_type: str | None = Field(None, title="证件类型")
+    id_number: str | None = Field(None, title="证件号码")
+    phone: str | None = Field(None, title="手机号码")
+    remark: str | None = Field(None, max_length=20, title="备注")
+
+    @model_validator(mode="after")
+    def _id_document(self) -> "TeacherChanges":
+        if self.id_type is not None and self.id_type not in id_numbers.ID_TYPES:
+            raise ValueError(f"证件类型只能是：{'、'.join(id_numbers.ID_TYPES)}")
+        if self.id_number:
+            self.id_number = id_numbers.normalise(
+                self.id_type or id_numbers.MAINLAND_ID, self.id_number
+            )
+        return self
+
+
+class TeacherPatch(TeacherChanges):
+    teacher_id: UUID
+
+
+class TeacherIds(Strict):
+    teacher_ids: list[UUID] = Field(min_length=1, max_length=1000, title="教师")
+
+
+class PermissionFlags(Strict):
+    permissions: list[Literal["leadership", "moral_education", "admin",
+                              "exam_affairs"]] = Field(max_length=4, title="权限")
+
+
+class PermissionsIn(PermissionFlags):
+    teacher_id: UUID

@@ -1,4 +1,4 @@
-"""The roster schema's queries: schools and teachers, always scoped to one school."""
+"""Teachers, always looked up within one school."""
 
 from uuid import UUID
 
@@ -8,14 +8,6 @@ TEACHER_COLUMNS = (
     "id, school_id, kid, name, gender, id_type, id_number, phone, remark, status,"
     " permissions, created_at"
 )
-
-
-async def insert_school(connection: asyncpg.Connection, name: str, stages: list[str]):
-    return await connection.fetchrow(
-        "INSERT INTO schools (name, stages) VALUES ($1, $2)"
-        " ON CONFLICT (name) DO NOTHING RETURNING *",
-        name, stages,
-    )
 
 
 async def insert_teacher(connection: asyncpg.Connection, school_id: UUID, fields: dict,
@@ -33,10 +25,54 @@ async def insert_teacher(connection: asyncpg.Connection, school_id: UUID, fields
     )
 
 
-async def teacher_in_school(connection, school_id: UUID, teacher_id: UUID):
+async def teacher_in_school(connection, school_id: UUID, teacher_id: UUID, *,
+                            for_update: bool = False):
+    lock = " FOR UPDATE" if for_update else ""
     return await connection.fetchrow(
-        f"SELECT {TEACHER_COLUMNS} FROM teachers WHERE id = $1 AND school_id = $2",
+        f"SELECT {TEACHER_COLUMNS} FROM teachers WHERE id = $1 AND school_id = $2{lock}",
         teacher_id, school_id,
+    )
+
+
+async def teachers_by_ids(connection, school_id: UUID, teacher_ids: list[UUID], *,
+                          for_update: bool = False):
+    lock = " FOR UPDATE" if for_update else ""
+    return await connection.fetch(
+        f"SELECT {TEACHER_COLUMNS} FROM teachers"
+        f" WHERE school_id = $1 AND id = ANY($2) ORDER BY id{lock}",
+        school_id, teacher_ids,
+    )
+
+
+_EDITABLE = ("name", "gender", "id_type", "id_number", "phone", "remark", "permissions")
+
+
+async def update_teacher(connection, teacher_id: UUID, changes: dict):
+    fields = [name for name in _EDITABLE if name in changes]
+    assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(fields, start=2))
+    return await connection.fetchrow(
+        f"UPDATE teachers SET {assignments} WHERE id = $1 RETURNING {TEACHER_COLUMNS}",
+        teacher_id, *(changes[name] for name in fields),
+    )
+
+
+async def set_status(connection, school_id: UUID, teacher_ids: list[UUID], status: str):
+    return await connection.fetch(
+        f"UPDATE teachers SET status = $3 WHERE school_id = $1 AND id = ANY($2)"
+        f" RETURNING {TEACHER_COLUMNS}",
+        school_id, teacher_ids, status,
+    )
+
+
+async def delete_teacher(connection, teacher_id: UUID) -> None:
+    await connection.execute("DELETE FROM teachers WHERE id = $1", teacher_id)
+
+
+async def enabled_admins(connection, school_id: UUID) -> int:
+    return await connection.fetchval(
+        "SELECT count(*) FROM teachers WHERE school_id = $1 AND status = 'active'"
+        " AND 'admin' = ANY(permissions)",
+        school_id,
     )
 
 

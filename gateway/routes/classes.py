@@ -1,0 +1,1 @@
+"""Classes: administrative, tiered and elective."""

@@ -1,0 +1,1 @@
+"""The admin's school: settings, terms and the yearly promotion."""

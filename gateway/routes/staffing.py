@@ -1,0 +1,1 @@
+"""Preparation groups and teaching assignments."""

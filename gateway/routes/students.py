@@ -1,0 +1,1 @@
+"""Students: records, lists, search, transfers."""

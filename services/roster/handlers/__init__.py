@@ -1,0 +1,1 @@
+"""The roster's entry points, one mixin per area, joined in RosterService."""

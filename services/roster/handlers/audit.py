@@ -1,0 +1,5 @@
+"""The audit trail of a school."""
+
+
+class AuditHandlers:
+    pass

@@ -1,0 +1,5 @@
+"""Classes: administrative, tiered and elective."""
+
+
+class ClassHandlers:
+    pass

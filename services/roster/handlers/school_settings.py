@@ -1,0 +1,5 @@
+"""School settings, terms and the yearly promotion."""
+
+
+class SchoolSettingsHandlers:
+    pass

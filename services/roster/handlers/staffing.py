@@ -1,0 +1,5 @@
+"""Preparation groups and teaching assignments."""
+
+
+class StaffingHandlers:
+    pass

@@ -1,0 +1,5 @@
+"""Students: records, lists, search, transfers."""
+
+
+class StudentHandlers:
+    pass

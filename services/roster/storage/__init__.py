@@ -1,0 +1,1 @@
+"""The roster schema's queries, one module per area; every query names its school."""

@@ -1,0 +1,1 @@
+"""Roster contracts: school_settings."""

@@ -1,0 +1,1 @@
+"""Roster contracts: staffing."""
