@@ -44,6 +44,7 @@ def suite_env(infra) -> dict:
         "IMPORT_BATCH_SIZE": "20",
         "IMPORT_BATCH_PAUSE": "0.05",
         "ACCESS_TOKEN_TTL": "900",
+        "RPC_TIMEOUT": "5",
     }
 
 
