@@ -103,3 +103,9 @@ async def confirm(call: Call):
 async def error_report(call: Call):
     return xlsx_response(await call.rpc("importer.error_report",
                                         {"job_id": call.path_uuid("job", NOT_FOUND)}))
+
+
+@api.route("GET", "/exports/teachers.xlsx", auth=ADMIN, binary=XLSX, tag="导出",
+           summary="导出教师（kid、姓名、性别、备注、权限）")
+async def export_teachers(call: Call):
+    return xlsx_response(await call.rpc("importer.export_teachers", timeout=60))

@@ -34,7 +34,7 @@ from shared.service import Service, rpc
 from shared.validators.id_numbers import mask_id_number
 from shared.validators.phones import mask_phone
 
-from services.importer import storage
+from services.importer import exports, storage
 from services.importer.committers import committer_for
 from services.importer.kinds import get_kind
 from services.importer.sheets.reader import sniff_xlsx
@@ -111,6 +111,27 @@ class ImporterService(Service):
         kind = get_kind(params.kind)
         content = await asyncio.to_thread(template_workbook, kind.columns)
         return FileOut(filename=kind.template_filename,
+                       content_b64=base64.b64encode(content).decode())
+
+    # --- exports ---------------------------------------------------------------
+
+    @rpc
+    async def export_teachers(self, params: dict, caller: Caller) -> FileOut:
+        """Every teacher of the caller's school, kid first, in pages from roster."""
+        caller.require_school_admin()
+        ctx = {"caller": caller.model_dump(mode="json")}
+
+        async def rows():
+            after = 0
+            while page := await self.bus.call(
+                    "roster.teachers_for_export",
+                    {"after_kid": after, "limit": 2000}, ctx=ctx):
+                for teacher in page:
+                    yield exports.teacher_row(teacher)
+                after = page[-1]["kid"]
+
+        content = await exports.write_workbook(exports.TEACHER_COLUMNS, rows(), "教师")
+        return FileOut(filename="教师列表.xlsx",
                        content_b64=base64.b64encode(content).decode())
 
     # --- jobs ------------------------------------------------------------------

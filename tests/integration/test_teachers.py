@@ -174,3 +174,24 @@ async def test_a_teacher_without_the_admin_flag_is_refused(http, new_school, db)
     response = await session.get("/teachers")
 
     assert response.status == 403
+
+
+async def test_export_lists_teachers_with_formulas_neutralised(new_school):
+    import io
+
+    import openpyxl
+
+    admin = await new_school()
+    teacher = await add_teacher(admin, name="钱老师", remark="=1+2")
+    await admin.json("PUT", f"/teachers/{teacher['id']}/permissions",
+                     json={"permissions": ["leadership"]})
+
+    response = await admin.get("/exports/teachers.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(await response.read())).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+
+    assert response.status == 200
+    assert rows[0][:3] == ["kid", "姓名", "性别"]
+    exported = {row[0]: row for row in rows[1:]}
+    assert exported[str(teacher["kid"])][1:5] == ["钱老师", "女", "'=1+2", "领导组"]
+    assert len(exported) == 2

@@ -14,6 +14,7 @@ from shared.contracts.roster import (
     Teacher,
     TeacherIds,
     TeacherImportBatch,
+    TeacherExportQuery,
     TeacherIn,
     TeacherPage,
     TeacherPatch,
@@ -188,6 +189,17 @@ class TeacherHandlers:
             await record_event(connection, "roster.teachers.changed",
                                {"teachers": [teacher_event(after)]})
         return teacher_out(after, masked=False)
+
+    @rpc(model=TeacherExportQuery)
+    async def teachers_for_export(self, params: TeacherExportQuery, caller: Caller):
+        """One page of the school's teachers as an export shows them, by kid."""
+        school_id = caller.require_school_admin()
+        async with self.pool.acquire() as connection:
+            rows = await storage.export_page(connection, school_id, params.status,
+                                             params.after_kid, params.limit)
+        return [{"kid": r["kid"], "name": r["name"], "gender": r["gender"],
+                 "remark": r["remark"], "permissions": list(r["permissions"]),
+                 "status": r["status"]} for r in rows]
 
     # --- imports ---------------------------------------------------------------
 

@@ -135,3 +135,14 @@ async def teachers_by_import_refs(connection, refs: list[str]):
     return await connection.fetch(
         "SELECT kid, import_ref FROM teachers WHERE import_ref = ANY($1)", refs
     )
+
+
+async def export_page(connection, school_id: UUID, status: str | None,
+                      after_kid: int, limit: int):
+    condition = " AND status = $4" if status else ""
+    args = [school_id, after_kid, limit] + ([status] if status else [])
+    return await connection.fetch(
+        f"SELECT kid, name, gender, remark, permissions, status FROM teachers"
+        f" WHERE school_id = $1 AND kid > $2{condition} ORDER BY kid LIMIT $3",
+        *args,
+    )

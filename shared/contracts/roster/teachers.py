@@ -121,3 +121,11 @@ class PermissionFlags(Strict):
 
 class PermissionsIn(PermissionFlags):
     teacher_id: UUID
+
+
+class TeacherExportQuery(Strict):
+    """Keyset pages, so an export of a large school never skips or repeats a row."""
+
+    status: TeacherStatus | None = None
+    after_kid: int = 0
+    limit: int = Field(1000, ge=1, le=5000)
