@@ -1,0 +1,358 @@
+"""The yearly promotion (一键升学年): the dry run, the real run and undoing it."""
+
+import asyncio
+import json
+from itertools import count
+from uuid import UUID
+
+from tests.integration.api import Account
+
+YEAR, NEXT_YEAR = "2026-2027", "2027-2028"
+
+_student_numbers = count(1)
+
+
+def _route_missing(status: int, body: dict) -> bool:
+    """True while another area's route or method is not in the tree yet."""
+    error = body.get("error", {}) if isinstance(body, dict) else {}
+    return status == 503 or (status == 404 and "接口" in error.get("message", ""))
+
+
+async def make_classes(admin: Account, db, grade: int, count_: int,
+                       kind: str = "administrative") -> list[dict]:
+    """`count_` classes of a grade, made through POST /classes/batch."""
+    response = await admin.post("/classes/batch",
+                                json={"grade": grade, "count": count_, "kind": kind})
+    body = await response.json()
+    if response.status in (200, 201):
+        return body["items"]
+    assert _route_missing(response.status, body), (response.status, body)
+    rows = await db.fetch(
+        """
+        INSERT INTO roster.classes (school_id, grade, kind, number)
+        SELECT $1, $2, $3, coalesce((SELECT max(number) FROM roster.classes
+                                     WHERE school_id = $1 AND grade = $2
+                                       AND kind = $3), 0) + n
+        FROM generate_series(1, $4) AS n
+        RETURNING id, grade, kind, number
+        """,
+        _school_id(admin), grade, kind, count_,
+    )
+    return [{"id": str(row["id"]), "grade": row["grade"], "kind": row["kind"],
+             "number": row["number"], "name": f"({row['number']})班"} for row in rows]
+
+
+async def make_student(admin: Account, db, klass: dict, name: str = "学生") -> dict:
+    """A student in `klass`, made through POST /students."""
+    number = f"S{next(_student_numbers):06d}"
+    response = await admin.post("/students", json={
+        "name": name, "gender": "男", "grade": klass["grade"],
+        "class_id": klass["id"], "student_number": number})
+    body = await response.json()
+    if response.status in (200, 201):
+        return body
+    assert _route_missing(response.status, body), (response.status, body)
+    row = await db.fetchrow(
+        "INSERT INTO roster.students (school_id, name, gender, id_type, grade,"
+        " class_id, student_number) VALUES ($1, $2, '男', '中国大陆居民身份证', $3,"
+        " $4, $5) RETURNING id, kid",
+        _school_id(admin), name, klass["grade"], _uuid(klass["id"]), number,
+    )
+    return {"id": str(row["id"]), "kid": row["kid"], "name": name}
+
+
+def _school_id(admin: Account):
+    return _uuid(admin.school["id"])
+
+
+def _uuid(value) -> UUID:
+    return UUID(str(value))
+
+
+async def junior_school(new_school, db, *, students_per_class: int = 2):
+    """A junior school in its 2026-2027 第二学期, (1)(2)班 in each grade, students."""
+    admin = await new_school()
+    await admin.json("PATCH", "/school", json={"academic_year": YEAR, "term": 2})
+    classes = {grade: await make_classes(admin, db, grade, 2) for grade in (7, 8, 9)}
+    students = {grade: [await make_student(admin, db, klass, f"学生{grade}")
+                        for klass in classes[grade]
+                        for _ in range(students_per_class)]
+                for grade in (7, 8, 9)}
+    return admin, classes, students
+
+
+async def class_grades(db, admin: Account) -> dict:
+    rows = await db.fetch("SELECT id, grade FROM roster.classes WHERE school_id = $1",
+                          _school_id(admin))
+    return {str(row["id"]): row["grade"] for row in rows}
+
+
+async def student_states(db, admin: Account) -> dict:
+    rows = await db.fetch(
+        "SELECT id, grade, status, graduated_at FROM roster.students"
+        " WHERE school_id = $1", _school_id(admin))
+    return {str(row["id"]): (row["grade"], row["status"], row["graduated_at"])
+            for row in rows}
+
+
+async def graduates(admin: Account, db) -> set[str]:
+    """Graduates as GET /students?status=graduated lists them."""
+    response = await admin.get("/students",
+                               params={"status": "graduated", "page_size": 200})
+    body = await response.json()
+    if response.status == 200:
+        return {item["id"] for item in body["items"]}
+    assert _route_missing(response.status, body), (response.status, body)
+    rows = await db.fetch("SELECT id FROM roster.students WHERE school_id = $1"
+                          " AND status = 'graduated'", _school_id(admin))
+    return {str(row["id"]) for row in rows}
+
+
+def _plan_only(answer: dict) -> dict:
+    return {key: value for key, value in answer.items()
+            if key not in ("dry_run", "promotion_id")}
+
+
+async def test_the_dry_run_shows_the_plan_and_changes_nothing(new_school, db):
+    admin, classes, students = await junior_school(new_school, db)
+    grades_before = await class_grades(db, admin)
+
+    plan = await admin.json("POST", "/school/promote", params={"dry_run": "true"})
+
+    assert plan["dry_run"] is True and plan["promotion_id"] is None
+    assert (plan["from_year"], plan["to_year"]) == (YEAR, NEXT_YEAR)
+    moves = {(c["old_grade_name"], c["name"], c["new_grade_name"])
+             for c in plan["classes"]}
+    steps = (("初一年级", "初二年级"), ("初二年级", "初三年级"))
+    assert moves == {(old, name, new) for old, new in steps
+                     for name in ("(1)班", "(2)班")}
+    assert plan["graduating"] == {"classes": 2, "students": 4}
+    assert {(c["class_id"], c["old_grade_name"])
+            for c in plan["classes_left_without_grade"]} == {
+        (klass["id"], "初三年级") for klass in classes[9]}
+    assert await class_grades(db, admin) == grades_before
+    school = await admin.json("GET", "/school")
+    assert (school["academic_year"], school["term"]) == (YEAR, 2)
+
+
+async def test_promotion_applies_exactly_the_previewed_plan(new_school, db):
+    admin, classes, students = await junior_school(new_school, db)
+    preview = await admin.json("POST", "/school/promote", params={"dry_run": "true"})
+
+    applied = await admin.json("POST", "/school/promote")
+
+    assert applied["dry_run"] is False and applied["promotion_id"]
+    assert _plan_only(applied) == _plan_only(preview)
+    grades = await class_grades(db, admin)
+    for grade in (7, 8):
+        assert {grades[k["id"]] for k in classes[grade]} == {grade + 1}
+    assert {grades[k["id"]] for k in classes[9]} == {None}
+    states = await student_states(db, admin)
+    assert {states[s["id"]][:2] for s in students[7]} == {(8, "active")}
+    assert {states[s["id"]][:2] for s in students[9]} == {(None, "graduated")}
+    assert all(states[s["id"]][2] is not None for s in students[9])
+    school = await admin.json("GET", "/school/settings")
+    assert (school["academic_year"], school["term"]) == (NEXT_YEAR, 1)
+    assert school["term_name"] == "2027-2028 学年第一学期"
+
+
+async def test_graduates_keep_their_records_and_are_listed_as_graduated(new_school, db):
+    admin, classes, students = await junior_school(new_school, db)
+
+    await admin.json("POST", "/school/promote")
+
+    graduated = {s["id"] for s in students[9]}
+    assert await graduates(admin, db) == graduated
+    kept = await db.fetch("SELECT id, kid FROM roster.students WHERE id = ANY($1)",
+                          [_uuid(s) for s in graduated])
+    assert {row["kid"] for row in kept} == {s["kid"] for s in students[9]}
+
+
+async def test_promotion_publishes_school_changed_and_graduates(new_school, db):
+    admin, classes, students = await junior_school(new_school, db)
+
+    await admin.json("POST", "/school/promote")
+
+    school_id = admin.school["id"]
+    graduated = await db.fetchval(
+        "SELECT envelope FROM roster.outbox WHERE routing_key ="
+        " 'roster.students.graduated' AND envelope->'data'->>'school_id' = $1",
+        school_id)
+    assert graduated is not None
+    changed = await db.fetch(
+        "SELECT envelope FROM roster.outbox WHERE routing_key = 'roster.school.changed'"
+        " AND envelope->'data'->>'id' = $1", school_id)
+    assert changed
+
+
+async def test_the_promotion_keeps_previous_values_and_versions(new_school, db):
+    admin, classes, students = await junior_school(new_school, db)
+
+    applied = await admin.json("POST", "/school/promote")
+
+    changes = await db.fetchval("SELECT changes FROM roster.promotions WHERE id = $1",
+                                _uuid(applied["promotion_id"]))
+    entries = {entry["id"]: entry for entry in json.loads(changes)}
+    first = classes[7][0]["id"]
+    version = await db.fetchval("SELECT version FROM roster.classes WHERE id = $1",
+                                _uuid(first))
+    assert entries[first]["before"] == {"grade": 7}
+    assert entries[first]["version"] == version
+    graduate = students[9][0]["id"]
+    assert entries[graduate]["before"]["status"] == "active"
+
+
+async def test_a_repeated_request_cannot_promote_twice(new_school, db):
+    admin, _, _ = await junior_school(new_school, db, students_per_class=0)
+
+    answers = await asyncio.gather(*(
+        admin.post("/school/promote", params={"from_year": YEAR}) for _ in range(2)))
+
+    assert sorted(response.status for response in answers) == [200, 409]
+    refused = next(r for r in answers if r.status == 409)
+    assert "升学年可能已经做过了" in (await refused.json())["error"]["message"]
+    school = await admin.json("GET", "/school")
+    assert school["academic_year"] == NEXT_YEAR
+
+
+async def test_a_school_without_an_academic_year_is_told_to_set_one(new_school):
+    admin = await new_school()
+
+    response = await admin.post("/school/promote", params={"dry_run": "true"})
+
+    assert response.status == 409
+    assert "当前学年" in (await response.json())["error"]["message"]
+
+
+async def test_undo_restores_grades_statuses_year_and_term(new_school, db):
+    admin, classes, students = await junior_school(new_school, db)
+    grades_before = await class_grades(db, admin)
+    states_before = await student_states(db, admin)
+    await admin.json("POST", "/school/promote")
+
+    undone = await admin.json("POST", "/school/promote/undo")
+
+    assert undone["academic_year"] == YEAR and undone["term"] == 2
+    assert undone["term_name"] == "2026-2027 学年第二学期"
+    assert undone["classes"] == 6 and undone["students"] == 12
+    assert await class_grades(db, admin) == grades_before
+    assert await student_states(db, admin) == states_before
+    assert await graduates(admin, db) == set()
+    again = await admin.post("/school/promote/undo")
+    assert again.status == 404
+
+
+async def class_stints(db, student: dict) -> list[tuple]:
+    rows = await db.fetch(
+        "SELECT grade, academic_year, ended_at IS NULL AS open"
+        " FROM roster.student_class_history WHERE student_id = $1"
+        " ORDER BY started_at, id", _uuid(student["id"]))
+    return [tuple(row) for row in rows]
+
+
+async def test_class_history_follows_the_promotion_and_its_undoing(new_school, db):
+    admin, classes, students = await junior_school(new_school, db,
+                                                   students_per_class=1)
+    pupil, graduate = students[7][0], students[9][0]
+    before = await class_stints(db, pupil)
+
+    await admin.json("POST", "/school/promote")
+    promoted = await class_stints(db, pupil), await class_stints(db, graduate)
+    await admin.json("POST", "/school/promote/undo")
+
+    assert before == [(7, YEAR, True)]
+    assert promoted == ([(7, YEAR, False), (8, NEXT_YEAR, True)],
+                        [(9, YEAR, False)])
+    assert await class_stints(db, pupil) == before
+    assert await class_stints(db, graduate) == [(9, YEAR, True)]
+
+
+async def test_a_student_placed_in_a_promoted_class_goes_back_down_with_it(
+        new_school, db):
+    admin, classes, _ = await junior_school(new_school, db, students_per_class=0)
+    await admin.json("POST", "/school/promote")
+    newcomer = await make_student(admin, db, classes[7][0] | {"grade": 8}, "插班生")
+
+    await admin.json("POST", "/school/promote/undo")
+
+    states = await student_states(db, admin)
+    assert states[newcomer["id"]][:2] == (7, "active")
+
+
+async def test_undo_is_refused_when_a_promoted_class_changed_since(new_school, db):
+    admin, classes, students = await junior_school(new_school, db)
+    await admin.json("POST", "/school/promote")
+    grades_after = await class_grades(db, admin)
+    changed = classes[7][0]["id"]
+    await db.execute("UPDATE roster.classes SET alias = '实验班' WHERE id = $1",
+                     _uuid(changed))
+
+    response = await admin.post("/school/promote/undo")
+
+    body = await response.json()
+    assert response.status == 409, body
+    assert "初二年级(1)班已修改" in body["error"]["message"]
+    assert [item["id"] for item in body["error"]["details"]["changed"]] == [changed]
+    assert await class_grades(db, admin) == grades_after
+    school = await admin.json("GET", "/school")
+    assert school["academic_year"] == NEXT_YEAR
+
+
+async def test_undo_is_refused_when_a_graduate_changed_since(new_school, db):
+    admin, classes, students = await junior_school(new_school, db)
+    await admin.json("POST", "/school/promote")
+    graduate = students[9][0]
+    await db.execute("UPDATE roster.students SET name = '改名' WHERE id = $1",
+                     _uuid(graduate["id"]))
+
+    response = await admin.post("/school/promote/undo")
+
+    body = await response.json()
+    assert response.status == 409, body
+    assert f"学生改名（{graduate['kid']}）已修改" in body["error"]["message"]
+
+
+async def test_undo_is_refused_while_a_new_class_holds_a_restored_number(new_school,
+                                                                       db):
+    admin, classes, students = await junior_school(new_school, db,
+                                                   students_per_class=0)
+    await admin.json("POST", "/school/promote")
+    await make_classes(admin, db, 7, 1)
+
+    response = await admin.post("/school/promote/undo")
+
+    body = await response.json()
+    assert response.status == 409, body
+    assert "初一年级(1)班" in body["error"]["message"]
+    assert (await admin.json("GET", "/school"))["academic_year"] == NEXT_YEAR
+
+
+async def test_undo_is_refused_when_the_term_was_switched_since(new_school, db):
+    admin, _, _ = await junior_school(new_school, db, students_per_class=0)
+    await admin.json("POST", "/school/promote")
+    await admin.json("POST", "/school/term", json={"academic_year": NEXT_YEAR,
+                                                   "term": 2})
+
+    response = await admin.post("/school/promote/undo")
+
+    assert response.status == 409
+    assert "当前学期已改为2027-2028 学年第二学期" in (
+        await response.json())["error"]["message"]
+
+
+async def test_promotion_touches_only_the_callers_school(new_school, db):
+    first, classes, _ = await junior_school(new_school, db, students_per_class=1)
+    second = await new_school()
+    await second.json("PATCH", "/school", json={"academic_year": YEAR, "term": 2})
+    first_grades = await class_grades(db, first)
+
+    plan = await second.json("POST", "/school/promote")
+    refused = await second.post("/school/promote/undo")
+
+    assert plan["classes"] == [] and plan["graduating"] == {"classes": 0,
+                                                            "students": 0}
+    assert await class_grades(db, first) == first_grades
+    assert refused.status == 200
+    first_undo = await first.post("/school/promote/undo")
+    assert first_undo.status == 404
+    assert (await first.json("GET", "/school"))["academic_year"] == YEAR
