@@ -14,6 +14,7 @@ from services.roster.handlers.grades import GradeHandlers
 from services.roster.handlers.school_settings import SchoolSettingsHandlers
 from services.roster.handlers.schools import SchoolHandlers
 from services.roster.handlers.staffing import StaffingHandlers
+from services.roster.handlers.student_imports import StudentImportHandlers
 from services.roster.handlers.students import StudentHandlers
 from services.roster.handlers.teachers import TeacherHandlers
 
@@ -26,6 +27,7 @@ class RosterService(
     TeacherHandlers,
     StaffingHandlers,
     StudentHandlers,
+    StudentImportHandlers,
     AuditHandlers,
     Service,
 ):

@@ -209,7 +209,8 @@ async def test_import_answers_each_refused_row_with_its_reason(new_school, bus, 
     admin, other_school = await new_school(), await new_school()
     held = id_number()
     await add_student(other_school, id_number=held)
-    await add_student(admin, student_number="S2")
+    first_class = await make_class(db, admin, 7, 1)
+    await add_student(admin, class_id=first_class, student_number="S2")
     rows = [import_row(2), import_row(3, id_number=held),
             import_row(4, grade=10), import_row(5), import_row(6, student_number="S5")]
 
@@ -218,10 +219,10 @@ async def test_import_answers_each_refused_row_with_its_reason(new_school, bus, 
                              ctx=as_admin(admin))
 
     errors = {r["row"]: r["error"] for r in results}
-    assert "S2" in errors[2]
+    assert "S2" in errors[2] and "初一年级(1)班" in errors[2]
     assert errors[3] == f"该证件号码已是{other_school.school['name']}的在校学生"
     assert "高一年级" in errors[4]
-    assert errors[5] is None and "S5" in errors[6]
+    assert errors[5] is None and "S5" in errors[6] and "(1)班" in errors[6]
     assert [r["kid"] is not None for r in results] == [False, False, False, True, False]
     assert (await admin.json("GET", "/students"))["total"] == 2
 
@@ -245,21 +246,31 @@ async def test_imported_student_transferred_from_elsewhere_keeps_the_kid(
     assert [e["from_school_id"] for e in arrivals] == [first.school["id"]]
 
 
+def probe(row: int, **fields) -> dict:
+    return {"row": row, "grade": 7, "class_number": 1} | fields
+
+
 async def test_known_conflicts_name_holding_schools_taken_numbers_and_arrivals(
-        new_school, bus):
+        new_school, bus, db):
     admin, other_school = await new_school(), await new_school()
     held_elsewhere, held_here, leaving = id_number(), id_number(), id_number()
     await add_student(other_school, id_number=held_elsewhere)
-    await add_student(admin, id_number=held_here, student_number="01")
+    first_class = await make_class(db, admin, 7, 1)
+    await add_student(admin, id_number=held_here, class_id=first_class,
+                      student_number="01")
+    await make_class(db, admin, 7, 2)
     gone = await add_student(other_school, id_number=leaving)
     await transfer_out(other_school, gone)
 
     found = await bus.call("roster.known_student_conflicts", {"rows": [
-        {"row": 2, "id_number": held_elsewhere, "student_number": "02"},
-        {"row": 3, "id_number": held_here, "student_number": "03"},
-        {"row": 4, "student_number": "01"},
-        {"row": 5, "id_number": leaving, "student_number": "05"},
-        {"row": 6, "id_number": id_number(), "student_number": "06"},
+        probe(2, id_number=held_elsewhere, student_number="02"),
+        probe(3, id_number=held_here, student_number="03"),
+        probe(4, student_number="01"),
+        probe(5, id_number=leaving, student_number="05"),
+        probe(6, id_number=id_number(), student_number="06"),
+        probe(7, class_number=2, student_number="01"),
+        probe(8, class_number=3, student_number="01"),
+        probe(9, grade=8, student_number="01"),
     ]}, ctx=as_admin(admin))
 
     by_row = {c["row"]: c for c in found}
@@ -267,9 +278,31 @@ async def test_known_conflicts_name_holding_schools_taken_numbers_and_arrivals(
     assert by_row[2]["id_number_school"] == other_school.school["name"]
     assert by_row[2]["id_number_here"] is False
     assert by_row[3]["id_number_here"] is True
-    assert by_row[4]["student_number_taken"] is True and by_row[4]["messages"]
+    assert by_row[4]["student_number_taken"] is True
+    assert by_row[4]["messages"] == ["学号“01”已被初一年级(1)班的学生使用，请换一个学号"]
     assert by_row[5]["transferred_from"] == other_school.school["name"]
     assert by_row[5]["messages"] == [] and by_row[5]["notices"]
+
+
+async def test_import_puts_the_same_number_in_different_classes(new_school, bus, db):
+    admin = await new_school()
+    first_class = await make_class(db, admin, 7, 1)
+    await add_student(admin, class_id=first_class, student_number="01")
+    rows = [import_row(2, class_number=2, student_number="01"),
+            import_row(3, class_number=3, student_number="01"),
+            import_row(4, grade=8, class_number=1, student_number="01"),
+            import_row(5, class_number=2, student_number="02")]
+
+    results = await bus.call("roster.import_students",
+                             {"job_id": str(uuid.uuid4()), "rows": rows},
+                             ctx=as_admin(admin))
+
+    assert [r["error"] for r in results] == [None] * 4
+    listed = (await admin.json("GET", "/students"))["items"]
+    assert sorted((s["grade"], s["class_name"], s["student_number"])
+                  for s in listed) == [
+        (7, "(1)班", "01"), (7, "(2)班", "01"), (7, "(2)班", "02"),
+        (7, "(3)班", "01"), (8, "(1)班", "01")]
 
 
 async def test_import_calls_without_the_admin_permission_are_refused(new_school, bus):

@@ -100,18 +100,54 @@ async def test_grade_the_school_lacks_is_refused(new_school, db):
     assert await student_count(db, admin) == 0
 
 
-async def test_student_number_is_unique_among_the_schools_current_students(
+async def test_same_student_number_in_two_classes_of_a_school_is_accepted(
+        new_school, db):
+    admin = await new_school()
+    first = await make_class(db, admin, 7, 1)
+    second = await make_class(db, admin, 7, 2)
+    eighth = await make_class(db, admin, 8, 1)
+
+    students = [await add_student(admin, grade=grade, class_id=class_id,
+                                  student_number="01")
+                for grade, class_id in ((7, first), (7, second), (8, eighth))]
+
+    assert [(s["grade"], s["class_name"], s["student_number"]) for s in students] == [
+        (7, "(1)班", "01"), (7, "(2)班", "01"), (8, "(1)班", "01")]
+    assert await student_count(db, admin) == 3
+
+
+async def test_student_number_taken_in_the_class_is_refused_naming_the_class(
         new_school, db):
     admin, other_school = await new_school(), await new_school()
-    await add_student(admin, student_number="01")
+    class_id = await make_class(db, admin, 7, 1)
+    await add_student(admin, class_id=class_id, student_number="01")
+
+    response = await admin.post("/students", json={
+        "name": "林佳盈", "gender": "女", "grade": 7, "class_id": class_id,
+        "student_number": "01"})
+
+    assert response.status == 409
+    message = (await response.json())["error"]["message"]
+    assert "“01”" in message and "初一年级(1)班" in message
+    assert await student_count(db, admin) == 1
+    other_class = await make_class(db, other_school, 7, 1)
+    await add_student(other_school, class_id=other_class, student_number="01")
+
+
+async def test_students_without_a_class_share_one_numbering_per_grade(
+        new_school, db):
+    admin = await new_school()
+    class_id = await make_class(db, admin, 7, 1)
+    await add_student(admin, class_id=class_id, student_number="01")
+    await add_student(admin, grade=7, student_number="01")
+    await add_student(admin, grade=8, student_number="01")
 
     response = await admin.post("/students", json={
         "name": "林佳盈", "gender": "女", "grade": 7, "student_number": "01"})
 
     assert response.status == 409
-    assert "01" in (await response.json())["error"]["message"]
-    assert await student_count(db, admin) == 1
-    await add_student(other_school, student_number="01")
+    assert "初一年级未分班" in (await response.json())["error"]["message"]
+    assert await student_count(db, admin) == 3
 
 
 async def test_id_number_held_by_a_current_student_names_the_holding_school(
@@ -246,6 +282,35 @@ async def test_moving_to_another_class_closes_the_old_history_row(new_school, db
         " WHERE student_id = $1 ORDER BY id", uuid.UUID(student["id"]))
     assert [str(h["class_id"]) for h in history] == [first, second]
     assert history[0]["ended_at"] is not None and history[1]["ended_at"] is None
+
+
+async def test_moving_into_a_class_where_the_number_is_taken_is_refused(
+        new_school, db):
+    admin = await new_school()
+    first = await make_class(db, admin, 7, 1)
+    second = await make_class(db, admin, 7, 2)
+    await add_student(admin, class_id=second, student_number="01", name="秦源")
+    student = await add_student(admin, class_id=first, student_number="01")
+    await add_student(admin, class_id=first, student_number="02")
+
+    refused = {}
+    for place, body in [("初一年级(2)班", {"class_id": second}),
+                        ("初一年级(1)班", {"student_number": "02"})]:
+        response = await admin.request("PATCH", f"/students/{student['id']}",
+                                       json=body)
+        refused[place] = (response.status, (await response.json())["error"])
+
+    assert [(status, place in error["message"])
+            for place, (status, error) in refused.items()] == [(409, True)] * 2
+    record = await admin.json("GET", f"/students/{student['id']}")
+    assert record == {key: student[key] for key in record}
+    history = await db.fetch(
+        "SELECT class_id FROM roster.student_class_history WHERE student_id = $1",
+        uuid.UUID(student["id"]))
+    assert [str(h["class_id"]) for h in history] == [first]
+    moved = await admin.json("PATCH", f"/students/{student['id']}",
+                             json={"class_id": second, "student_number": "03"})
+    assert (moved["class_name"], moved["student_number"]) == ("(2)班", "03")
 
 
 async def test_a_class_alone_moves_the_student_into_its_grade(new_school, db):

@@ -4,6 +4,10 @@ A student transferred out is archived with where they sat, then removed from the
 school. Added again elsewhere with the same ID number, they are the same person:
 they keep their kid, and `roster.students.transferred_in` tells identity so that
 their parents' accounts follow them.
+
+A student number is unique within its class (the manual numbers each class 01,
+02, ...), and among the grade's students without a class; an ID number is unique
+among the platform's current students.
 """
 
 import asyncpg
@@ -13,15 +17,11 @@ from shared.contracts.roster import (
     ArchivedStudent,
     ArchivedStudentDetail,
     NewStudent,
-    RowResult,
     Student,
     StudentArchivePage,
     StudentArchiveQuery,
     StudentArchiveRef,
-    StudentConflict,
-    StudentConflictQuery,
     StudentIds,
-    StudentImportBatch,
     StudentIn,
     StudentPage,
     StudentPatch,
@@ -33,10 +33,10 @@ from shared.db.outbox import record_event
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.logging import get_logger
 from shared.service import rpc
-from shared.validators.id_numbers import MAINLAND_ID, mask_id_number, normalise
+from shared.validators.id_numbers import mask_id_number, normalise
 
 from services.roster.audit import record_change
-from services.roster.grades import grade_name, parse_grade, school_grades
+from services.roster.grades import grade_name, parse_grade
 from services.roster.storage import schools as school_storage
 from services.roster.storage import students as storage
 
@@ -48,11 +48,26 @@ CLASS_NOT_FOUND = "班级不存在，请重新选择班级"
 NOT_ADMINISTRATIVE = "学生只能编入行政班，请选择行政班"
 GRADUATED_FIXED = "已毕业的学生不能{action}"
 SOME_MISSING = "有学生不存在，请刷新列表后重试"
-DUPLICATE_STUDENT = "学号或证件号码与已有学生重复"
 
 
-def number_taken(number: str) -> str:
-    return f"学号“{number}”已被本校在校学生使用，请换一个学号"
+def number_claim(class_id, grade, number: str) -> tuple:
+    """Where a student number must be unique: the class, or for a student without
+    one, the grade's students without a class."""
+    return (class_id, None, number) if class_id is not None else (None, grade, number)
+
+
+def holder_claim(holder) -> tuple:
+    """The claim a row of `storage.number_holders` answers."""
+    return (holder["claimed_class_id"], holder["claimed_grade"],
+            holder["student_number"])
+
+
+def number_taken(holder) -> str:
+    """The message for a number held already, naming the holder's class."""
+    where = grade_name(holder["grade"])
+    where += (f"({holder['class_number']})班" if holder["class_number"] is not None
+              else "未分班")
+    return f"学号“{holder['student_number']}”已被{where}的学生使用，请换一个学号"
 
 
 def id_number_held(school_name: str) -> str:
@@ -85,11 +100,16 @@ def archive_out(row, *, masked: bool) -> ArchivedStudent:
 
 
 def _new_identifiers(before, changes: dict) -> dict:
-    """The student number and ID document an edit brings, when they are new."""
+    """The student number and ID document an edit brings, when they are new.
+
+    A student moving to another class (or grade, without a class) brings their
+    number there, so it is checked again.
+    """
     fresh = {}
-    number = changes.get("student_number", before["student_number"])
-    if number != before["student_number"]:
-        fresh["student_number"] = number
+    seat = {name: changes.get(name, before[name])
+            for name in ("student_number", "class_id", "grade")}
+    if any(seat[name] != before[name] for name in seat):
+        fresh |= seat
     document = (changes.get("id_type", before["id_type"]),
                 changes.get("id_number", before["id_number"]))
     if document != (before["id_type"], before["id_number"]):
@@ -125,7 +145,7 @@ class StudentHandlers:
             await record_event(connection, "roster.students.created",
                                {"students": [student_event(row)]})
             if source is not None:
-                await _link_transfer(connection, [(row, source)])
+                await link_transfer(connection, [(row, source)])
         log.info("student_created", student_id=str(row["id"]),
                  transferred_in=source is not None)
         student = student_out(row, cls=NewStudent)
@@ -294,63 +314,6 @@ class StudentHandlers:
         log.info("students_status_changed", status=status, count=len(changed))
         return {"changed": len(changed)}
 
-    # --- imports ---------------------------------------------------------------
-
-    @rpc(model=StudentConflictQuery)
-    async def known_student_conflicts(self, params: StudentConflictQuery,
-                                      caller: Caller) -> list[StudentConflict]:
-        """For an import preview: the rows whose ID number a current student holds
-        (here or elsewhere), whose student number is taken here, or whose ID number
-        was transferred out of another school. Rows with nothing to say are left out.
-        """
-        school_id = caller.require_school_admin()
-        probes = [_with_id_type(p.model_dump()) for p in params.rows]
-        async with self.pool.acquire() as connection:
-            holders = await _holders(connection, probes)
-            taken = await storage.taken_student_numbers(
-                connection, school_id, [p["student_number"] for p in probes
-                                        if p["student_number"]]
-            )
-            sources = {_document(s): s for s in await storage.transfer_sources(
-                connection, school_id, _documents(probes))}
-
-        found = [_conflict(p, school_id, holders, taken, sources) for p in probes]
-        return [c for c in found if c.messages or c.notices]
-
-    @rpc(model=StudentImportBatch)
-    async def import_students(self, params: StudentImportBatch,
-                              caller: Caller) -> list[RowResult]:
-        """Create a batch of imported students; the same batch sent again is harmless.
-
-        Each row's administrative class is found, or made, by grade and number; a
-        row whose ID number was transferred out of another school keeps its kid.
-        Answers each row with the kid it got, or why it was not created.
-        """
-        school_id = caller.require_school_admin()
-        rows = [_with_id_type(r.model_dump())
-                | {"import_ref": f"{params.job_id}:{r.row}"} for r in params.rows]
-        async with self.pool.acquire() as connection, connection.transaction():
-            school = await school_storage.school(connection, school_id)
-            landed = {r["import_ref"]: r["kid"] for r in
-                      await storage.students_by_import_refs(
-                          connection, [r["import_ref"] for r in rows])}
-            errors = _grade_errors(school, rows)
-            fresh = [r for r in rows
-                     if r["import_ref"] not in landed and r["row"] not in errors]
-            errors |= await _conflict_messages(connection, school_id, fresh)
-
-            fresh = [r for r in fresh if r["row"] not in errors]
-            created = await _create_imported(connection, caller, school_id, fresh)
-            landed |= {r["import_ref"]: r["kid"] for r in created}
-            missed = [r for r in fresh if r["import_ref"] not in landed]
-            errors |= await _conflict_messages(connection, school_id, missed)
-
-        log.info("students_imported", job_id=str(params.job_id), created=len(created))
-        return [RowResult(row=r["row"], kid=landed.get(r["import_ref"]),
-                          error=None if r["import_ref"] in landed
-                          else errors.get(r["row"], DUPLICATE_STUDENT))
-                for r in rows]
-
 
 # --- steps of the entry points above -------------------------------------------
 
@@ -385,10 +348,12 @@ async def _place(connection, school, fields: dict, class_grade) -> None:
 async def _refuse_duplicates(connection, school_id, fields: dict, *,
                              student_id=None) -> None:
     number = fields.get("student_number")
-    if number and await storage.taken_student_numbers(
-        connection, school_id, [number], except_student=student_id
-    ):
-        raise Conflict(number_taken(number))
+    if number:
+        claim = number_claim(fields.get("class_id"), fields["grade"], number)
+        holders = await storage.number_holders(connection, school_id, [claim],
+                                               except_student=student_id)
+        if holders:
+            raise Conflict(number_taken(holders[0]))
     if fields.get("id_number"):
         holders = await storage.id_number_holders(
             connection, [(fields["id_type"], fields["id_number"])],
@@ -424,12 +389,15 @@ async def _update(connection, before, changes: dict):
 
 def _duplicate(error: asyncpg.UniqueViolationError, fields: dict) -> Conflict:
     # Two requests raced past the checks; the index had the last word.
-    if error.constraint_name == "students_number_in_school":
-        return Conflict(number_taken(fields["student_number"]))
+    number = fields["student_number"]
+    if error.constraint_name == "students_number_in_class":
+        return Conflict(f"学号“{number}”已被同班学生使用，请换一个学号")
+    if error.constraint_name == "students_number_in_grade_unplaced":
+        return Conflict(f"学号“{number}”已被本年级未分班的学生使用，请换一个学号")
     return Conflict("该证件号码已是在校学生，请核对证件号码")
 
 
-async def _link_transfer(connection, pairs) -> None:
+async def link_transfer(connection, pairs) -> None:
     """Mark the archives left behind and tell who listens that these came in."""
     await storage.mark_transferred_in(
         connection, [source["id"] for _, source in pairs], pairs[0][0]["school_id"]
@@ -479,100 +447,3 @@ async def _archive(connection, student, reason):
         "school_id": str(student["school_id"])}
     return await storage.insert_archive(connection, student, record, history,
                                         reason)
-
-
-async def _holders(connection, rows: list[dict]) -> dict:
-    return {_document(h): h for h in await storage.id_number_holders(
-        connection, _documents(rows))}
-
-
-async def _conflict_messages(connection, school_id, rows) -> dict:
-    """Why each of these rows cannot be added, by sheet row."""
-    if not rows:
-        return {}
-    holders = await _holders(connection, rows)
-    taken = await storage.taken_student_numbers(
-        connection, school_id, [r["student_number"] for r in rows]
-    )
-    messages = {}
-    for row in rows:
-        holder = holders.get(_document(row))
-        if holder is not None:
-            messages[row["row"]] = id_number_held(holder["school_name"])
-        elif row["student_number"] in taken:
-            messages[row["row"]] = number_taken(row["student_number"])
-    return messages
-
-
-async def _create_imported(connection, caller, school_id, rows) -> list:
-    if not rows:
-        return []
-    made, classes = await storage.administrative_classes(
-        connection, school_id, {(r["grade"], r["class_number"]) for r in rows}
-    )
-    sources = {_document(s): s for s in await storage.transfer_sources(
-        connection, school_id, _documents(rows))}
-    for row in rows:
-        row["class_id"] = classes[(row["grade"], row["class_number"])]
-        source = sources.get(_document(row))
-        row["kid"] = source["kid"] if source is not None else None
-    created = await storage.insert_imported_students(connection, school_id, rows)
-
-    for made_class in made:
-        await record_change(connection, caller, action="import",
-                            target_kind="class", target_id=made_class["id"],
-                            after=made_class)
-    if created:
-        await _announce_imported(connection, caller, created, sources)
-    return created
-
-
-async def _announce_imported(connection, caller, created, sources) -> None:
-    await storage.open_class_history(connection, [r["id"] for r in created])
-    await record_change(connection, caller, action="import",
-                        target_kind="student", target_id=None,
-                        after={"created": len(created),
-                               "kids": [r["kid"] for r in created]})
-    await record_event(connection, "roster.students.created",
-                       {"students": [student_event(r) for r in created]})
-    linked = [(row, sources[_document(row)]) for row in created
-              if _document(row) in sources
-              and sources[_document(row)]["kid"] == row["kid"]]
-    if linked:
-        await _link_transfer(connection, linked)
-
-
-def _with_id_type(row: dict) -> dict:
-    row["id_type"] = row.get("id_type") or MAINLAND_ID
-    return row
-
-
-def _document(row) -> tuple[str, str | None]:
-    return row["id_type"], row["id_number"]
-
-
-def _documents(rows) -> list[tuple[str, str]]:
-    return list({_document(r) for r in rows if r["id_number"]})
-
-
-def _grade_errors(school, rows: list[dict]) -> dict:
-    grades = set(school_grades(school["stages"]))
-    return {r["row"]: f"本校没有{grade_name(r['grade'])}，请核对年级"
-            for r in rows if r["grade"] not in grades}
-
-
-def _conflict(probe, school_id, holders, taken, sources) -> StudentConflict:
-    found = StudentConflict(row=probe["row"])
-    holder = holders.get(_document(probe)) if probe["id_number"] else None
-    if holder is not None:
-        found.id_number_school = holder["school_name"]
-        found.id_number_here = holder["school_id"] == school_id
-        found.messages.append(id_number_held(holder["school_name"]))
-    if probe["student_number"] in taken:
-        found.student_number_taken = True
-        found.messages.append(number_taken(probe["student_number"]))
-    source = sources.get(_document(probe)) if holder is None else None
-    if source is not None:
-        found.transferred_from = source["school_name"]
-        found.notices.append(f"该学生从{source['school_name']}转入，将沿用原来的 kid")
-    return found

@@ -1,7 +1,8 @@
 """Students, their class history and the archive of those transferred out.
 
 "Current" students are those not graduated: the unique indexes on student numbers
-(per school) and ID numbers (platform-wide) hold among them only.
+(per class, or per grade for students without a class) and ID numbers
+(platform-wide) hold among them only.
 """
 
 from uuid import UUID
@@ -176,15 +177,35 @@ async def id_number_holders(connection, documents: list[tuple[str, str]], *,
     )
 
 
-async def taken_student_numbers(connection, school_id: UUID, numbers: list[str], *,
-                                except_student: UUID | None = None) -> set[str]:
-    rows = await connection.fetch(
-        "SELECT student_number FROM students WHERE school_id = $1"
-        " AND status <> 'graduated' AND student_number = ANY($2)"
-        " AND id IS DISTINCT FROM $3",
-        school_id, numbers, except_student,
+async def number_holders(connection, school_id: UUID,
+                         claims: list[tuple[UUID | None, int | None, str]], *,
+                         except_student: UUID | None = None):
+    """The current students holding these student numbers where they are claimed.
+
+    A claim is (class_id, None, number) for a class, or (None, grade, number) for
+    the grade's students without a class. Each answer carries its claim
+    (claimed_class_id, claimed_grade, student_number) and where the holder sits
+    (grade, class_number).
+    """
+    if not claims:
+        return []
+    class_ids, grades, numbers = (list(column) for column in zip(*claims))
+    return await connection.fetch(
+        """
+        SELECT p.class_id AS claimed_class_id, p.grade AS claimed_grade,
+               s.student_number, s.grade, c.number AS class_number
+        FROM unnest($2::uuid[], $3::smallint[], $4::text[])
+             AS p(class_id, grade, number)
+        JOIN students s ON s.school_id = $1 AND s.status <> 'graduated'
+             AND s.student_number = p.number
+             AND (s.class_id = p.class_id
+                  OR (p.class_id IS NULL AND s.class_id IS NULL
+                      AND s.grade = p.grade))
+        LEFT JOIN classes c ON c.id = s.class_id
+        WHERE s.id IS DISTINCT FROM $5
+        """,
+        school_id, class_ids, grades, numbers, except_student,
     )
-    return {row["student_number"] for row in rows}
 
 
 # --- class history ---------------------------------------------------------------
@@ -343,6 +364,15 @@ async def administrative_classes(connection, school_id: UUID,
         """,
         school_id, grades, numbers,
     )
+    return made, await administrative_class_ids(connection, school_id, places)
+
+
+async def administrative_class_ids(connection, school_id: UUID,
+                                   places: set[tuple[int, int]]) -> dict:
+    """The id of each administrative class (grade, number) the school has."""
+    if not places:
+        return {}
+    grades, numbers = (list(column) for column in zip(*places))
     rows = await connection.fetch(
         """
         SELECT id, grade, number FROM classes
@@ -352,7 +382,7 @@ async def administrative_classes(connection, school_id: UUID,
         """,
         school_id, grades, numbers,
     )
-    return made, {(row["grade"], row["number"]): row["id"] for row in rows}
+    return {(row["grade"], row["number"]): row["id"] for row in rows}
 
 
 async def insert_imported_students(connection, school_id: UUID,

@@ -260,7 +260,11 @@ class StudentImportBatch(BaseModel):
 
 
 class _ConflictProbe(BaseModel):
+    """A row of an import preview; its class is found by grade and number."""
+
     row: int
+    grade: int = Field(ge=1, le=12)
+    class_number: int = Field(ge=1, le=999)
     id_type: str | None = None
     id_number: str | None = None
     student_number: str | None = None
@@ -275,7 +279,7 @@ class StudentConflict(BaseModel):
 
     `id_number_school` names the school whose current student holds the ID number
     (`id_number_here` when it is the asking school); `student_number_taken` when a
-    current student of the school has the number; `transferred_from` names the
+    current student of the row's class has the number; `transferred_from` names the
     school the holder of the ID number was transferred out of. `messages` are
     errors that keep the row out; `notices` only inform.
     """
