@@ -72,7 +72,9 @@ class Operation:
     status: int = 200
     tag: str = ""
     binary: str | None = None
-    multipart: bool = False
+    # Media types of a body that is a file rather than JSON: multipart/form-data
+    # (the file in field `file`) or the file itself, e.g. image/png.
+    upload: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)
 
 

@@ -46,10 +46,9 @@ def build_document(api: Api) -> dict:
         if op.body:
             entry["requestBody"] = {"required": True, "content": {
                 "application/json": {"schema": _schema(op.body, components)}}}
-        if op.multipart:
+        if op.upload:
             entry["requestBody"] = {"required": True, "content": {
-                "multipart/form-data": {"schema": {"type": "object", "properties": {
-                    "file": {"type": "string", "format": "binary"}}}}}}
+                media: {"schema": _upload_schema(media)} for media in op.upload}}
         entry["responses"][str(op.status)] = _success(op, components)
         entry["responses"]["default"] = {"description": "错误，message 为中文说明",
                                          "content": {"application/json": {
@@ -65,6 +64,13 @@ def build_document(api: Api) -> dict:
         "components": {"schemas": components, "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer"}}},
     }
+
+
+def _upload_schema(media: str) -> dict:
+    binary = {"type": "string", "format": "binary"}
+    if media == "multipart/form-data":
+        return {"type": "object", "properties": {"file": binary}, "required": ["file"]}
+    return binary
 
 
 def _success(op, components: dict) -> dict:

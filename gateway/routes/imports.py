@@ -1,7 +1,7 @@
 """Templates and import jobs: upload, preview, confirm, error report."""
 
 import base64
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from aiohttp import web
 from pydantic import BaseModel, Field
@@ -45,7 +45,7 @@ async def template(call: Call):
 
 
 @api.route("POST", "/imports/{kind}", auth=ADMIN, query=UploadOptions, response=Job,
-           status=202, multipart=True, tag="导入",
+           status=202, upload=("multipart/form-data",), tag="导入",
            summary="上传填好的模板（表单字段 file），生成导入任务")
 async def upload(call: Call):
     kind = kind_of(call)
@@ -74,7 +74,9 @@ async def read_upload(request: web.Request) -> tuple[str, bytes]:
                     f"上传的文件超过{limit // (1024 * 1024)}MB，请分成几个文件上传")
         if not content:
             raise BadFile("上传的文件是空的，请选择填好的模板")
-        return (part.filename or "upload.xlsx")[:255], bytes(content)
+        # Clients send non-ASCII names percent-encoded (RFC 7578 allows it).
+        filename = unquote(part.filename or "upload.xlsx")[:255]
+        return filename, bytes(content)
     raise InvalidInput("没有收到文件：请把文件放在 file 字段上传")
 
 

@@ -49,6 +49,7 @@ async def switch_term(call: Call):
 
 
 @api.route("PUT", "/school/logo", auth=ADMIN, response=SchoolSettings, tag=TAG,
+           upload=("image/png", "image/jpeg"),
            summary="上传学校LOGO：请求内容即图片本身（PNG 或 JPEG，不超过512KB）")
 async def set_logo(call: Call):
     content = await read_logo(call.request)

@@ -272,6 +272,47 @@ class IdentityService(Service):
                 log.info("account_deleted", account_id=str(row["id"]))
 
 
+    @event_handler("roster.students.created", "roster.students.transferred_in",
+                   "roster.students.changed")
+    async def on_students_saved(self, envelope: dict, connection) -> None:
+        """A student's account follows the record, keyed by kid.
+
+        A student who transferred in keeps the kid, so the account found by kid is
+        moved to the new school with its password; a disabled one loses its sessions.
+        """
+        for student in envelope["data"]["students"]:
+            row = await connection.fetchrow(
+                """
+                INSERT INTO accounts (kind, kid, person_id, school_id, name)
+                VALUES ('student', $1, $2, $3, $4)
+                ON CONFLICT (kid) DO UPDATE SET
+                    person_id = EXCLUDED.person_id, school_id = EXCLUDED.school_id,
+                    name = EXCLUDED.name, updated_at = now(),
+                    status = CASE
+                        WHEN $5 = 'disabled' THEN 'disabled'
+                        WHEN accounts.password_hash IS NULL THEN 'pending'
+                        ELSE 'active' END
+                RETURNING id, status
+                """,
+                student["kid"], student["id"], student["school_id"], student["name"],
+                student.get("status", "active"),
+            )
+            if row["status"] == "disabled":
+                await storage.revoke_sessions(connection, row["id"], "disabled")
+
+    @event_handler("roster.students.deleted", "roster.students.transferred_out")
+    async def on_students_removed(self, envelope: dict, connection) -> None:
+        """A student who left cannot log in; the account waits, should they come back."""
+        for student in envelope["data"]["students"]:
+            row = await connection.fetchrow(
+                "UPDATE accounts SET status = 'deleted', updated_at = now()"
+                " WHERE kid = $1 AND kind = 'student' RETURNING id",
+                student["kid"],
+            )
+            if row is not None:
+                await storage.revoke_sessions(connection, row["id"], "left_school")
+
+
 def _minutes(wait: timedelta) -> str:
     seconds = max(1, int(wait.total_seconds()))
     return f"{seconds}秒" if seconds < 60 else f"{(seconds + 59) // 60}分钟"

@@ -1,8 +1,16 @@
-"""Where each kind of import lands: the roster call that checks and creates its rows."""
+"""Where each kind of import lands: the roster calls that check and create its rows.
+
+A committer knows three things about its kind: what the validator needs to know of
+the school (its grades), which rows clash with what roster already holds (checked
+chunk by chunk while parsing, so the preview shows them), and how a batch of valid
+rows is created (a call that is safe to repeat after a crash).
+"""
 
 from dataclasses import dataclass
 
 from shared.errors import InvalidInput
+
+from services.importer.kinds.students import GRADE_NAMES
 
 DUPLICATE_TEACHER = "证件号码与本校已有教师重复"
 
@@ -11,11 +19,25 @@ def _ctx(job) -> dict:
     return {"caller": job["caller"], "request_id": f"import-{job['id']}"}
 
 
+def _refuse(row, message: str) -> None:
+    row.status = "error"
+    row.messages.append(message)
+
+
+def _note(row, message: str) -> None:
+    if row.status == "ok":
+        row.status = "warning"
+    row.messages.append(message)
+
+
 @dataclass(frozen=True)
 class TeacherCommitter:
     """Teachers: ID numbers the school already has are errors before anything lands."""
 
     fields = ("name", "gender", "id_type", "id_number", "phone", "remark")
+
+    async def validator_context(self, bus, job) -> dict:
+        return {}
 
     async def precheck(self, bus, job, chunk) -> None:
         wanted = {r.data["id_number"]: r for r in chunk
@@ -25,9 +47,7 @@ class TeacherCommitter:
         known = await bus.call("roster.known_teacher_id_numbers",
                                {"id_numbers": list(wanted)}, ctx=_ctx(job))
         for id_number in known:
-            row = wanted[id_number]
-            row.status = "error"
-            row.messages.append(DUPLICATE_TEACHER)
+            _refuse(wanted[id_number], DUPLICATE_TEACHER)
 
     async def commit(self, bus, job, batch) -> list[dict]:
         rows = [{"row": r["row"], **{f: r["data"].get(f) for f in self.fields}}
@@ -36,7 +56,50 @@ class TeacherCommitter:
                               {"job_id": str(job["id"]), "rows": rows}, ctx=_ctx(job))
 
 
-_COMMITTERS = {"teachers": TeacherCommitter()}
+def grade_number(name: str) -> int:
+    return GRADE_NAMES.index(name) + 1
+
+
+@dataclass(frozen=True)
+class StudentCommitter:
+    """Students: a grade the school lacks, an ID number of a current student
+    elsewhere, or a student number taken in the class are errors in the preview."""
+
+    fields = ("name", "gender", "class_number", "student_number", "id_type",
+              "id_number", "registry_number", "enrolment")
+
+    async def validator_context(self, bus, job) -> dict:
+        grades = await bus.call("roster.list_grades", {}, ctx=_ctx(job))
+        return {"grades": [grade["grade_name"] for grade in grades["items"]]}
+
+    async def precheck(self, bus, job, chunk) -> None:
+        candidates = {r.row: r for r in chunk if r.status != "error"}
+        if not candidates:
+            return
+        probes = [{"row": r.row, "id_type": r.data.get("id_type"),
+                   "id_number": r.data.get("id_number"),
+                   "student_number": r.data.get("student_number"),
+                   "grade": grade_number(r.data["grade"]),
+                   "class_number": r.data.get("class_number")}
+                  for r in candidates.values()]
+        answers = await bus.call("roster.known_student_conflicts", {"rows": probes},
+                                 ctx=_ctx(job))
+        for answer in answers:
+            row = candidates[answer["row"]]
+            for message in answer.get("messages", []):
+                _refuse(row, message)
+            for notice in answer.get("notices", []):
+                _note(row, notice)
+
+    async def commit(self, bus, job, batch) -> list[dict]:
+        rows = [{"row": r["row"], "grade": grade_number(r["data"]["grade"]),
+                 **{f: r["data"].get(f) for f in self.fields}}
+                for r in batch]
+        return await bus.call("roster.import_students",
+                              {"job_id": str(job["id"]), "rows": rows}, ctx=_ctx(job))
+
+
+_COMMITTERS = {"teachers": TeacherCommitter(), "students": StudentCommitter()}
 
 
 def committer_for(kind: str):

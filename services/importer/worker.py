@@ -85,7 +85,7 @@ class JobRunner:
             read_rows, data, kind.columns, max_rows=self.settings.import_max_rows,
             max_unzipped_bytes=self.settings.import_max_unzipped_bytes,
         )
-        validator = kind.new_validator()
+        validator = kind.new_validator(**await committer.validator_context(self.bus, job))
         done = 0
         while chunk := await asyncio.to_thread(_parse_chunk, rows, validator):
             await committer.precheck(self.bus, job, chunk)

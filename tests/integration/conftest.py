@@ -5,9 +5,7 @@ driven over HTTP. Tests that need a fresh school make one with `new_school`, so
 they never see each other's data.
 """
 
-import asyncio
 import os
-import sys
 import urllib.request
 from itertools import count
 
@@ -113,7 +111,16 @@ async def operator(http, infra) -> Account:
 @pytest.fixture
 def new_school(http, operator):
     """Make a school with its admin and return the admin, logged in."""
+    return _school_maker(http, operator)
 
+
+@pytest.fixture(scope="module")
+def new_school_once(http, operator):
+    """The same, for module-scoped fixtures that set a school up once."""
+    return _school_maker(http, operator)
+
+
+def _school_maker(http, operator):
     async def make(stages=("junior",)) -> Account:
         number = next(_schools)
         school = await operator.json("POST", "/schools", expect=201, json={

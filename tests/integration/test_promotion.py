@@ -12,53 +12,22 @@ YEAR, NEXT_YEAR = "2026-2027", "2027-2028"
 _student_numbers = count(1)
 
 
-def _route_missing(status: int, body: dict) -> bool:
-    """True while another area's route or method is not in the tree yet."""
-    error = body.get("error", {}) if isinstance(body, dict) else {}
-    return status == 503 or (status == 404 and "接口" in error.get("message", ""))
-
-
 async def make_classes(admin: Account, db, grade: int, count_: int,
                        kind: str = "administrative") -> list[dict]:
     """`count_` classes of a grade, made through POST /classes/batch."""
-    response = await admin.post("/classes/batch",
-                                json={"grade": grade, "count": count_, "kind": kind})
-    body = await response.json()
-    if response.status in (200, 201):
-        return body["items"]
-    assert _route_missing(response.status, body), (response.status, body)
-    rows = await db.fetch(
-        """
-        INSERT INTO roster.classes (school_id, grade, kind, number)
-        SELECT $1, $2, $3, coalesce((SELECT max(number) FROM roster.classes
-                                     WHERE school_id = $1 AND grade = $2
-                                       AND kind = $3), 0) + n
-        FROM generate_series(1, $4) AS n
-        RETURNING id, grade, kind, number
-        """,
-        _school_id(admin), grade, kind, count_,
-    )
-    return [{"id": str(row["id"]), "grade": row["grade"], "kind": row["kind"],
-             "number": row["number"], "name": f"({row['number']})班"} for row in rows]
+    body = await admin.json("POST", "/classes/batch", expect=201,
+                            json={"grade": grade, "count": count_, "kind": kind})
+    return body["items"]
 
 
-async def make_student(admin: Account, db, klass: dict, name: str = "学生") -> dict:
-    """A student in `klass`, made through POST /students."""
-    number = f"S{next(_student_numbers):06d}"
-    response = await admin.post("/students", json={
-        "name": name, "gender": "男", "grade": klass["grade"],
-        "class_id": klass["id"], "student_number": number})
-    body = await response.json()
-    if response.status in (200, 201):
-        return body
-    assert _route_missing(response.status, body), (response.status, body)
-    row = await db.fetchrow(
-        "INSERT INTO roster.students (school_id, name, gender, id_type, grade,"
-        " class_id, student_number) VALUES ($1, $2, '男', '中国大陆居民身份证', $3,"
-        " $4, $5) RETURNING id, kid",
-        _school_id(admin), name, klass["grade"], _uuid(klass["id"]), number,
-    )
-    return {"id": str(row["id"]), "kid": row["kid"], "name": name}
+async def make_student(admin: Account, db, klass: dict | None, name: str = "学生",
+                       *, grade: int | None = None, number: str | None = None) -> dict:
+    """A student in `klass` (or without a class, in `grade`), via POST /students."""
+    return await admin.json("POST", "/students", expect=201, json={
+        "name": name, "gender": "男",
+        "grade": klass["grade"] if klass else grade,
+        "class_id": klass["id"] if klass else None,
+        "student_number": number or f"S{next(_student_numbers):06d}"})
 
 
 def _school_id(admin: Account):
@@ -97,15 +66,9 @@ async def student_states(db, admin: Account) -> dict:
 
 async def graduates(admin: Account, db) -> set[str]:
     """Graduates as GET /students?status=graduated lists them."""
-    response = await admin.get("/students",
-                               params={"status": "graduated", "page_size": 200})
-    body = await response.json()
-    if response.status == 200:
-        return {item["id"] for item in body["items"]}
-    assert _route_missing(response.status, body), (response.status, body)
-    rows = await db.fetch("SELECT id FROM roster.students WHERE school_id = $1"
-                          " AND status = 'graduated'", _school_id(admin))
-    return {str(row["id"]) for row in rows}
+    body = await admin.json("GET", "/students",
+                            params={"status": "graduated", "page_size": 200})
+    return {item["id"] for item in body["items"]}
 
 
 def _plan_only(answer: dict) -> dict:
@@ -240,6 +203,25 @@ async def test_undo_restores_grades_statuses_year_and_term(new_school, db):
     assert await graduates(admin, db) == set()
     again = await admin.post("/school/promote/undo")
     assert again.status == 404
+
+
+async def test_students_without_a_class_sharing_a_number_promote_and_undo(
+        new_school, db):
+    admin = await new_school()
+    await admin.json("PATCH", "/school", json={"academic_year": YEAR, "term": 2})
+    unplaced = {grade: await make_student(admin, db, None, f"未分班{grade}",
+                                          grade=grade, number="01")
+                for grade in (7, 8, 9)}
+    states_before = await student_states(db, admin)
+
+    await admin.json("POST", "/school/promote")
+    promoted = await student_states(db, admin)
+    await admin.json("POST", "/school/promote/undo")
+
+    assert promoted[unplaced[7]["id"]][:2] == (8, "active")
+    assert promoted[unplaced[8]["id"]][:2] == (9, "active")
+    assert promoted[unplaced[9]["id"]][:2] == (None, "graduated")
+    assert await student_states(db, admin) == states_before
 
 
 async def class_stints(db, student: dict) -> list[tuple]:

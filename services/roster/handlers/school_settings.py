@@ -8,6 +8,7 @@ announces them back as `roster.students.graduation_undone`.
 import base64
 import binascii
 from collections import defaultdict
+from itertools import groupby
 from uuid import UUID
 
 import asyncpg
@@ -374,12 +375,17 @@ async def _move_classes(connection, plan: planning.Plan) -> list[dict]:
 
 async def _move_students(connection, plan: planning.Plan) -> list[dict]:
     moving, graduating = plan.moving_students, plan.graduating_students
-    rows = await promotion_storage.set_student_grades(
-        connection, [m.row.id for m in moving], [m.new_grade for m in moving]
-    )
-    rows += await promotion_storage.graduate_students(
+    # Students without a class keep their number unique within a grade, checked
+    # row by row: the top grade leaves first, then each grade moves up into the
+    # grade just emptied, highest first.
+    rows = await promotion_storage.graduate_students(
         connection, [m.row.id for m in graduating]
     )
+    for grade in sorted({m.new_grade for m in moving}, reverse=True):
+        batch = [m for m in moving if m.new_grade == grade]
+        rows += await promotion_storage.set_student_grades(
+            connection, [m.row.id for m in batch], [grade] * len(batch)
+        )
     versions = {row["id"]: row["version"] for row in rows}
     return [{"kind": "student", "id": str(m.row.id), "kid": m.row.kid,
              "before": {"grade": m.row.grade, "status": m.row.status,
@@ -527,10 +533,18 @@ async def _restore_classes(connection, entries: list[dict]) -> None:
 
 
 async def _restore_students(connection, entries: list[dict]):
+    # The reverse of the promotion's order: each grade steps down into the grade
+    # just vacated, lowest first, and the graduates come back last.
+    def order(entry):
+        return (entry["graduated"], entry["before"]["grade"] or 0)
+
+    restored = []
     try:
-        return await promotion_storage.restore_students(
-            connection, [{"id": entry["id"], **entry["before"]} for entry in entries]
-        )
+        for _, group in groupby(sorted(entries, key=order), key=order):
+            restored += await promotion_storage.restore_students(
+                connection, [{"id": entry["id"], **entry["before"]} for entry in group]
+            )
+        return restored
     except asyncpg.UniqueViolationError:
         raise Conflict("有毕业生的学号或证件号码已被在校学生使用，无法撤销升学年；"
                        "请先处理重复的学号或证件号码") from None
