@@ -47,8 +47,8 @@ async def transfer_out(admin, student: dict, reason: str | None = "随父母工�
 
 async def test_transfer_out_archives_the_record_and_class_history(new_school, db):
     admin = await new_school()
-    first = await make_class(db, admin, 7, 1)
-    second = await make_class(db, admin, 7, 2)
+    first = await make_class(admin, 7, 1)
+    second = await make_class(admin, 7, 2)
     number = id_number()
     student = await add_student(admin, class_id=first, id_number=number,
                                 student_number="16", registry_number="G1")
@@ -179,7 +179,7 @@ async def test_bad_transfer_requests_change_nothing(new_school, db):
 
 async def test_import_makes_missing_classes_and_is_idempotent(new_school, bus, db):
     admin = await new_school()
-    existing = await make_class(db, admin, 7, 1)
+    existing = await make_class(admin, 7, 1)
     job = str(uuid.uuid4())
     rows = [import_row(2), import_row(3, class_number=2, grade=8),
             import_row(4, id_number=id_number(), id_type="中国大陆居民身份证")]
@@ -209,7 +209,7 @@ async def test_import_answers_each_refused_row_with_its_reason(new_school, bus, 
     admin, other_school = await new_school(), await new_school()
     held = id_number()
     await add_student(other_school, id_number=held)
-    first_class = await make_class(db, admin, 7, 1)
+    first_class = await make_class(admin, 7, 1)
     await add_student(admin, class_id=first_class, student_number="S2")
     rows = [import_row(2), import_row(3, id_number=held),
             import_row(4, grade=10), import_row(5), import_row(6, student_number="S5")]
@@ -255,10 +255,10 @@ async def test_known_conflicts_name_holding_schools_taken_numbers_and_arrivals(
     admin, other_school = await new_school(), await new_school()
     held_elsewhere, held_here, leaving = id_number(), id_number(), id_number()
     await add_student(other_school, id_number=held_elsewhere)
-    first_class = await make_class(db, admin, 7, 1)
+    first_class = await make_class(admin, 7, 1)
     await add_student(admin, id_number=held_here, class_id=first_class,
                       student_number="01")
-    await make_class(db, admin, 7, 2)
+    await make_class(admin, 7, 2)
     gone = await add_student(other_school, id_number=leaving)
     await transfer_out(other_school, gone)
 
@@ -286,7 +286,7 @@ async def test_known_conflicts_name_holding_schools_taken_numbers_and_arrivals(
 
 async def test_import_puts_the_same_number_in_different_classes(new_school, bus, db):
     admin = await new_school()
-    first_class = await make_class(db, admin, 7, 1)
+    first_class = await make_class(admin, 7, 1)
     await add_student(admin, class_id=first_class, student_number="01")
     rows = [import_row(2, class_number=2, student_number="01"),
             import_row(3, class_number=3, student_number="01"),

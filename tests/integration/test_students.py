@@ -20,13 +20,12 @@ def id_number(area: str = "110105") -> str:
     return body + _CHECK_CHARS[total % 11]
 
 
-async def make_class(db, admin, grade: int, number: int,
+async def make_class(admin, grade: int, number: int,
                      kind: str = "administrative") -> str:
-    """A class straight into the school's records: classes are another area's forms."""
-    return str(await db.fetchval(
-        "INSERT INTO roster.classes (school_id, grade, kind, number)"
-        " VALUES ($1, $2, $3, $4) RETURNING id",
-        uuid.UUID(admin.school["id"]), grade, kind, number))
+    """A class of the admin's school, made through POST /classes; its id."""
+    made = await admin.json("POST", "/classes", expect=201,
+                            json={"grade": grade, "number": number, "kind": kind})
+    return made["id"]
 
 
 async def add_student(admin, **fields) -> dict:
@@ -56,7 +55,7 @@ def _envelope(row) -> dict:
 
 async def test_student_added_to_a_class_of_its_grade_gets_a_kid(new_school, db):
     admin = await new_school()
-    class_id = await make_class(db, admin, 7, 1)
+    class_id = await make_class(admin, 7, 1)
     number = id_number()
 
     student = await add_student(admin, name="李青原", class_id=class_id,
@@ -103,9 +102,9 @@ async def test_grade_the_school_lacks_is_refused(new_school, db):
 async def test_same_student_number_in_two_classes_of_a_school_is_accepted(
         new_school, db):
     admin = await new_school()
-    first = await make_class(db, admin, 7, 1)
-    second = await make_class(db, admin, 7, 2)
-    eighth = await make_class(db, admin, 8, 1)
+    first = await make_class(admin, 7, 1)
+    second = await make_class(admin, 7, 2)
+    eighth = await make_class(admin, 8, 1)
 
     students = [await add_student(admin, grade=grade, class_id=class_id,
                                   student_number="01")
@@ -119,7 +118,7 @@ async def test_same_student_number_in_two_classes_of_a_school_is_accepted(
 async def test_student_number_taken_in_the_class_is_refused_naming_the_class(
         new_school, db):
     admin, other_school = await new_school(), await new_school()
-    class_id = await make_class(db, admin, 7, 1)
+    class_id = await make_class(admin, 7, 1)
     await add_student(admin, class_id=class_id, student_number="01")
 
     response = await admin.post("/students", json={
@@ -130,14 +129,14 @@ async def test_student_number_taken_in_the_class_is_refused_naming_the_class(
     message = (await response.json())["error"]["message"]
     assert "“01”" in message and "初一年级(1)班" in message
     assert await student_count(db, admin) == 1
-    other_class = await make_class(db, other_school, 7, 1)
+    other_class = await make_class(other_school, 7, 1)
     await add_student(other_school, class_id=other_class, student_number="01")
 
 
 async def test_students_without_a_class_share_one_numbering_per_grade(
         new_school, db):
     admin = await new_school()
-    class_id = await make_class(db, admin, 7, 1)
+    class_id = await make_class(admin, 7, 1)
     await add_student(admin, class_id=class_id, student_number="01")
     await add_student(admin, grade=7, student_number="01")
     await add_student(admin, grade=8, student_number="01")
@@ -198,7 +197,7 @@ async def test_bad_input_is_refused_and_adds_nothing(new_school, db):
 
 async def test_class_of_another_school_is_refused_as_not_found(new_school, db):
     admin, other_school = await new_school(), await new_school()
-    foreign_class = await make_class(db, other_school, 7, 1)
+    foreign_class = await make_class(other_school, 7, 1)
 
     response = await admin.post("/students", json={
         "name": "王一", "gender": "男", "grade": 7, "student_number": "1",
@@ -211,8 +210,8 @@ async def test_class_of_another_school_is_refused_as_not_found(new_school, db):
 
 async def test_class_must_be_an_administrative_class_of_the_same_grade(new_school, db):
     admin = await new_school()
-    grade_eight = await make_class(db, admin, 8, 1)
-    tiered = await make_class(db, admin, 7, 1, kind="tiered")
+    grade_eight = await make_class(admin, 8, 1)
+    tiered = await make_class(admin, 7, 1, kind="tiered")
 
     for class_id in (grade_eight, tiered):
         response = await admin.post("/students", json={
@@ -243,8 +242,8 @@ async def test_search_finds_by_number_name_registry_number_kid_and_id_number(
 
 async def test_list_filters_and_counts_the_enrolled(new_school, db):
     admin = await new_school()
-    first = await make_class(db, admin, 7, 1)
-    second = await make_class(db, admin, 7, 2)
+    first = await make_class(admin, 7, 1)
+    second = await make_class(admin, 7, 2)
     await add_student(admin, class_id=first)
     await add_student(admin, class_id=first, enrolment="借读")
     in_second = await add_student(admin, class_id=second)
@@ -267,8 +266,8 @@ async def test_list_filters_and_counts_the_enrolled(new_school, db):
 
 async def test_moving_to_another_class_closes_the_old_history_row(new_school, db):
     admin = await new_school()
-    first = await make_class(db, admin, 7, 1)
-    second = await make_class(db, admin, 7, 2)
+    first = await make_class(admin, 7, 1)
+    second = await make_class(admin, 7, 2)
     student = await add_student(admin, class_id=first)
 
     moved = await admin.json("PATCH", f"/students/{student['id']}",
@@ -287,8 +286,8 @@ async def test_moving_to_another_class_closes_the_old_history_row(new_school, db
 async def test_moving_into_a_class_where_the_number_is_taken_is_refused(
         new_school, db):
     admin = await new_school()
-    first = await make_class(db, admin, 7, 1)
-    second = await make_class(db, admin, 7, 2)
+    first = await make_class(admin, 7, 1)
+    second = await make_class(admin, 7, 2)
     await add_student(admin, class_id=second, student_number="01", name="秦源")
     student = await add_student(admin, class_id=first, student_number="01")
     await add_student(admin, class_id=first, student_number="02")
@@ -315,8 +314,8 @@ async def test_moving_into_a_class_where_the_number_is_taken_is_refused(
 
 async def test_a_class_alone_moves_the_student_into_its_grade(new_school, db):
     admin = await new_school()
-    seventh = await make_class(db, admin, 7, 1)
-    eighth = await make_class(db, admin, 8, 3)
+    seventh = await make_class(admin, 7, 1)
+    eighth = await make_class(admin, 8, 3)
     student = await add_student(admin, class_id=seventh)
 
     moved = await admin.json("PATCH", f"/students/{student['id']}",
@@ -337,7 +336,7 @@ async def test_bad_edits_change_nothing(new_school, db):
     await add_student(admin, student_number="01")
     await add_student(other_school, id_number=taken)
     student = await add_student(admin, student_number="02", name="林佳盈")
-    foreign_class = await make_class(db, other_school, 7, 1)
+    foreign_class = await make_class(other_school, 7, 1)
 
     for body, status in [({"student_number": "01"}, 409),
                          ({"id_number": taken}, 409),
@@ -385,7 +384,7 @@ async def test_disabling_with_an_unknown_student_changes_nobody(new_school):
 
 async def test_delete_removes_the_student_and_history_for_good(new_school, db):
     admin = await new_school()
-    class_id = await make_class(db, admin, 7, 1)
+    class_id = await make_class(admin, 7, 1)
     student = await add_student(admin, class_id=class_id, student_number="05")
 
     deleted = await admin.json("DELETE", f"/students/{student['id']}")
