@@ -53,6 +53,9 @@ def build_document(api: Api) -> dict:
         entry["responses"]["default"] = {"description": "错误，message 为中文说明",
                                          "content": {"application/json": {
                                              "schema": ERROR_SCHEMA}}}
+        # Who may call: public, user (any logged-in account), admin (school
+        # admin) or operator (platform operator).
+        entry["x-permission"] = op.auth
         if op.auth != PUBLIC:
             entry["security"] = [{"bearer": []}]
         paths.setdefault(PREFIX + op.path, {})[op.method.lower()] = entry

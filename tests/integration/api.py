@@ -45,6 +45,17 @@ class Account:
         assert response.status == expect, (response.status, body)
         return body
 
+    async def wait_until(self, holds, seconds: float = 5.0) -> dict:
+        """GET /me until `holds(me)`: account changes reach the gateway in seconds."""
+        for _ in range(int(seconds * 10)):
+            me = await self.json("GET", "/me")
+            if holds(me):
+                break
+            await asyncio.sleep(0.1)
+        # The gateway may remember the previous answer for its token a little longer.
+        await asyncio.sleep(2.1)
+        return me
+
     async def upload(self, kind: str, path: Path | bytes, *, filename="名单.xlsx",
                      params=None) -> aiohttp.ClientResponse:
         form = aiohttp.FormData()
