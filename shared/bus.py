@@ -175,17 +175,9 @@ class Bus:
                 await queue.bind(source, routing_key=key)
         await queue.consume(handler)
 
-    async def send_to_queue(
-        self, queue_name: str, body: dict[str, Any], *, message_id: str
-    ) -> None:
-        """Put a persistent task on a durable work queue, with a confirm."""
-        await self._events_channel.declare_queue(queue_name, durable=True)
-        message = aio_pika.Message(
-            dumps(body),
-            content_type="application/json",
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            message_id=message_id,
-        )
-        await self._events_channel.default_exchange.publish(
-            message, routing_key=queue_name
-        )
+    async def declare_queue(self, queue_name: str, routing_keys: Iterable[str]) -> None:
+        """A durable queue bound to events, for people or tools to read later."""
+        channel = self._events_channel
+        queue = await channel.declare_queue(queue_name, durable=True)
+        for key in routing_keys:
+            await queue.bind(self._events_exchange, routing_key=key)

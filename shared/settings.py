@@ -50,6 +50,14 @@ class Settings(BaseSettings):
 
     # Notify: where the development provider writes the messages it "sends".
     notify_dev_outbox: str = "var/notify"
+    # "development" writes to notify_dev_outbox; "http" posts to an SMS gateway.
+    notify_sms_provider: str = "development"
+    notify_sms_url: str = ""
+    notify_sms_key: str = ""
+    notify_max_attempts: int = 6
+    notify_retry_base_seconds: float = 2.0
+    # At most this many messages a minute to one recipient; more wait their turn.
+    notify_per_recipient_per_minute: int = 3
 
     # Logging: "console" for people, "json" for log shippers.
     log_format: str = "console"

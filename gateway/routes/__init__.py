@@ -10,6 +10,7 @@ from gateway.routes import (  # noqa: E402,F401
     classes,
     grades,
     imports,
+    notifications,
     school_settings,
     schools,
     staffing,
