@@ -439,7 +439,10 @@ class LocalPostgres:
         return Path(folder) / f".s.PGSQL.{self.port}.lock" if folder else None
 
     def _server_argv(self) -> list:
-        settings = ["listen_addresses=127.0.0.1", "max_connections=200"]
+        settings = ["listen_addresses=127.0.0.1", "max_connections=200",
+                    # A unique-key clash's DETAIL line would print the key's values
+                    # (ID numbers, phones) into the server log: keep errors terse.
+                    "log_error_verbosity=terse", "log_min_error_statement=panic"]
         if self.fast:
             settings += ["fsync=off", "synchronous_commit=off", "full_page_writes=off"]
         argv = [self._bindir / "postgres", "-D", self.data_dir, "-p", self.port]

@@ -102,7 +102,7 @@ def _endpoint(operation: Operation, authenticate):
     async def endpoint(request: web.Request) -> web.StreamResponse:
         caller = await authenticate(request, operation.auth)
         body = await _read_body(request, operation.body) if operation.body else None
-        query = parse(operation.query, dict(request.query)) if operation.query else None
+        query = _read_query(request, operation.query) if operation.query else None
 
         result = await operation.handler(Call(request, caller, body, query))
         if isinstance(result, web.StreamResponse):
@@ -118,6 +118,29 @@ async def _read_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
         raise InvalidInput("请求内容为空，请提交 JSON")
     try:
         data = await request.json()
+        refuse_nul(data)
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise InvalidInput("请求内容不是合法的 JSON") from None
+    except RecursionError:
+        raise InvalidInput("请求内容的 JSON 嵌套太深") from None
     return parse(model, data)
+
+
+def _read_query(request: web.Request, model: type[BaseModel]) -> BaseModel:
+    query = dict(request.query)
+    refuse_nul(query)
+    return parse(model, query)
+
+
+def refuse_nul(value) -> None:
+    """A NUL character is never meant and PostgreSQL cannot store it: refuse it early."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise InvalidInput("内容里有不可见的控制字符（NUL），请删除后重试")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            refuse_nul(key)
+            refuse_nul(item)
+    elif isinstance(value, list):
+        for item in value:
+            refuse_nul(item)

@@ -138,3 +138,26 @@ async def test_an_unknown_path_answers_in_the_error_shape(http):
 
     assert response.status == 404
     assert has_chinese((await response.json())["error"]["message"])
+
+
+async def test_a_nul_character_anywhere_is_refused_clearly(new_school):
+    admin = await new_school()
+
+    in_query = await admin.get("/teachers", params={"q": "张\x00三"})
+    in_body = await admin.post("/teachers", json={"name": "张三", "gender": "男",
+                                                  "remark": "a\x00b"})
+
+    for response in (in_query, in_body):
+        assert response.status == 422
+        assert "控制字符" in (await response.json())["error"]["message"]
+    assert (await admin.json("GET", "/teachers"))["total"] == 1
+
+
+async def test_deeply_nested_json_is_refused_not_crashed(new_school):
+    admin = await new_school()
+
+    response = await admin.post("/teachers", data=b"[" * 100_000,
+                                headers={"Content-Type": "application/json"})
+
+    assert response.status == 422
+    assert "嵌套" in (await response.json())["error"]["message"]

@@ -103,3 +103,14 @@ async def test_a_stopped_service_answers_504_and_recovers(new_school, services, 
             break
         await asyncio.sleep(0.2)
     assert (await admin.get("/teachers")).status == 200
+
+
+async def test_database_log_holds_no_key_values_of_clashes(new_school, infra):
+    admin = await new_school()
+    teacher = {"name": "王五", "gender": "男", "id_number": "11010519491231002X"}
+    await admin.json("POST", "/teachers", expect=201, json=teacher)
+    await admin.json("POST", "/teachers", expect=409, json=teacher)
+
+    log = infra.postgres.log_file.read_text(errors="replace")
+
+    assert "11010519491231002X" not in log

@@ -34,6 +34,8 @@ _MAX_MEMBERS = 10_000
 _MAX_RATIO = 200
 _RATIO_FREE_BYTES = 1 << 20
 _INFLATE_CHUNK = 1 << 16
+# Title and header rows above the data that do not count against max_rows.
+_HEADER_ALLOWANCE = 20
 _MB = 1 << 20
 
 _DAMAGED = "文件已损坏，无法读取：请用 Excel 或 WPS 打开后另存为 .xlsx 再上传"
@@ -67,7 +69,13 @@ def read_rows(
     skipped. Iterating raises FileTooLarge on meeting filled-in row max_rows + 1.
     """
     archive = _open_xlsx(data)
-    _check_archive(archive, data, max_unzipped_bytes)
+    sheet_rows = _check_archive(archive, data, max_unzipped_bytes)
+    if sheet_rows > max_rows + _HEADER_ALLOWANCE:
+        # Refused before calamine loads the sheet, which it holds whole in memory.
+        raise FileTooLarge(
+            f"工作表有约{sheet_rows}行，超过了{max_rows}行的上限：请删除多余的空白行，"
+            "或把数据分成几个文件上传"
+        )
 
     rows = _first_visible_sheet(data).iter_rows()
     header = find_header(rows, columns)
@@ -101,12 +109,13 @@ def _open_xlsx(data: bytes) -> zipfile.ZipFile:
     return archive
 
 
-def _check_archive(archive: zipfile.ZipFile, data: bytes, limit: int) -> None:
+def _check_archive(archive: zipfile.ZipFile, data: bytes, limit: int) -> int:
     """Refuse archives that would inflate beyond `limit` bytes or implausibly far.
 
     Declared sizes are checked first; then every member is inflated in small
     chunks and thrown away, so a member whose header lies about its size is caught
     too: the reader that parses next would trust the compressed stream instead.
+    Answers the row count of the largest worksheet, counted on the way.
     """
     members = archive.infolist()
     if len(members) > _MAX_MEMBERS:
@@ -125,24 +134,46 @@ def _check_archive(archive: zipfile.ZipFile, data: bytes, limit: int) -> None:
             raise BadFile(_BOMB)
 
     view = memoryview(data)
-    for member in members:
-        _check_inflated_size(view, member)
+    return max((_check_inflated_size(view, member) for member in members), default=0)
 
 
-def _check_inflated_size(view: memoryview, member: zipfile.ZipInfo) -> None:
+def _check_inflated_size(view: memoryview, member: zipfile.ZipInfo) -> int:
     if member.flag_bits & 0x1:
         raise BadFile("文件设置了密码，请去掉密码后另存为 .xlsx 再上传")
     start = _member_data_start(view, member)
     stream = view[start:start + member.compress_size]
 
+    counter = _RowCounter() if _is_worksheet(member.filename) else None
     if member.compress_type == zipfile.ZIP_STORED:
         inflated = len(stream)
+        if counter:
+            counter.feed(bytes(stream))
     elif member.compress_type == zipfile.ZIP_DEFLATED:
-        inflated = _inflated_length(stream, member.file_size)
+        inflated = _inflated_length(stream, member.file_size, counter)
     else:
         raise BadFile("文件使用了不常见的压缩方式，请用 Excel 或 WPS 重新保存后再上传")
     if inflated != member.file_size:
         raise BadFile(_BOMB if inflated > member.file_size else _DAMAGED)
+    return counter.rows if counter else 0
+
+
+def _is_worksheet(name: str) -> bool:
+    name = name.lower()
+    return name.startswith("xl/worksheets/") and name.endswith(".xml")
+
+
+class _RowCounter:
+    """Counts `<row` elements (with or without a namespace prefix) across chunks."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self._tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        text = self._tail + chunk
+        self.rows += text.count(b"<row") + text.count(b":row ")
+        self.rows -= self._tail.count(b"<row") + self._tail.count(b":row ")
+        self._tail = text[-5:]
 
 
 def _member_data_start(view: memoryview, member: zipfile.ZipInfo) -> int:
@@ -154,7 +185,8 @@ def _member_data_start(view: memoryview, member: zipfile.ZipInfo) -> int:
     return offset + 30 + name_length + extra_length
 
 
-def _inflated_length(stream: memoryview, declared: int) -> int:
+def _inflated_length(stream: memoryview, declared: int,
+                     counter: _RowCounter | None = None) -> int:
     """Bytes the deflate stream yields, counting stops just past `declared`."""
     inflater = zlib.decompressobj(-zlib.MAX_WBITS)
     produced = 0
@@ -162,12 +194,18 @@ def _inflated_length(stream: memoryview, declared: int) -> int:
         for start in range(0, len(stream), _INFLATE_CHUNK):
             pending = stream[start:start + _INFLATE_CHUNK]
             while pending and produced <= declared:
-                produced += len(inflater.decompress(pending, _INFLATE_CHUNK * 16))
+                out = inflater.decompress(pending, _INFLATE_CHUNK * 16)
+                produced += len(out)
+                if counter:
+                    counter.feed(out)
                 pending = inflater.unconsumed_tail
             if produced > declared:
                 return produced
         # Output zlib still holds once all input is in: a window's worth at most.
-        return produced + len(inflater.flush())
+        rest = inflater.flush()
+        if counter:
+            counter.feed(rest)
+        return produced + len(rest)
     except zlib.error:
         raise BadFile(_DAMAGED) from None
 
