@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from shared.errors import InvalidInput
 
-from services.importer.kinds.students import GRADE_NAMES
+from shared.validators.grades import grade_number
 
 DUPLICATE_TEACHER = "证件号码与本校已有教师重复"
 
@@ -54,10 +54,6 @@ class TeacherCommitter:
                 for r in batch]
         return await bus.call("roster.import_teachers",
                               {"job_id": str(job["id"]), "rows": rows}, ctx=_ctx(job))
-
-
-def grade_number(name: str) -> int:
-    return GRADE_NAMES.index(name) + 1
 
 
 @dataclass(frozen=True)

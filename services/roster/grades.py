@@ -4,19 +4,14 @@
 七年级..九年级), 10-12 senior (高一年级..高三年级). A school has the grades of its stages.
 """
 
-from shared.errors import InvalidInput, NotFound
+from shared.errors import NotFound
+from shared.validators.grades import GRADE_NAMES, grade_number
 
-GRADE_NAMES = {
-    1: "一年级", 2: "二年级", 3: "三年级", 4: "四年级", 5: "五年级", 6: "六年级",
-    7: "初一年级", 8: "初二年级", 9: "初三年级",
-    10: "高一年级", 11: "高二年级", 12: "高三年级",
-}
+__all__ = ["GRADE_NAMES", "STAGE_GRADES", "STAGE_NAMES", "grade_name", "parse_grade",
+           "school_grades", "stage_of"]
+
 STAGE_GRADES = {"primary": range(1, 7), "junior": range(7, 10), "senior": range(10, 13)}
 STAGE_NAMES = {"primary": "小学", "junior": "初中", "senior": "高中"}
-
-_ALIASES = {"七年级": 7, "八年级": 8, "九年级": 9,
-            "初一": 7, "初二": 8, "初三": 9, "高一": 10, "高二": 11, "高三": 12}
-_BY_NAME = {name: number for number, name in GRADE_NAMES.items()} | _ALIASES
 
 
 def grade_name(grade: int | None) -> str | None:
@@ -33,10 +28,7 @@ def school_grades(stages: list[str]) -> list[int]:
 
 def parse_grade(raw: str | int, stages: list[str] | None = None) -> int:
     """A grade from its number or any of its names; NotFound when the school lacks it."""
-    text = str(raw).strip()
-    grade = int(text) if text.isdigit() else _BY_NAME.get(text.replace(" ", ""))
-    if grade is None or grade not in GRADE_NAMES:
-        raise InvalidInput(f"没有“{text}”这个年级，请写成一年级、初一年级、高一年级这样的名称")
+    grade = grade_number(raw)
     if stages is not None and grade not in school_grades(stages):
         raise NotFound(f"本校没有{GRADE_NAMES[grade]}")
     return grade

@@ -141,9 +141,10 @@ def test_other_class_spellings_are_refused(raw):
 @pytest.mark.parametrize(
     ("raw", "grade"),
     [("初一年级", "初一年级"), (" 初一 ", "初一年级"), ("高 三", "高三年级"),
-     ("一年级", "一年级"), ("七年级", "七年级")],
+     ("一年级", "一年级"), ("七年级", "初一年级"), ("九年级", "初三年级"),
+     (7, "初一年级"), (7.0, "初一年级"), ("12", "高三年级")],
 )
-def test_grades_accept_their_short_form(raw, grade):
+def test_grades_accept_every_spelling_and_answer_the_manuals_name(raw, grade):
     assert normalise_grade(raw) == grade
 
 

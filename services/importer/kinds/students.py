@@ -32,11 +32,8 @@ from shared.validators import (
     clean_text,
     normalise_gender,
 )
+from shared.validators.grades import GRADE_NAMES, grade_number
 
-GRADE_NAMES = (
-    "一年级", "二年级", "三年级", "四年级", "五年级", "六年级",
-    "初一年级", "初二年级", "初三年级", "高一年级", "高二年级", "高三年级",
-)
 ENROLLED, VISITING = "在籍", "借读"
 ENROLMENTS = (ENROLLED, VISITING)
 CODE_MAX = 32
@@ -59,16 +56,10 @@ _CLASS = re.compile(r"(?:\(0*([1-9]\d{0,2})\)|0*([1-9]\d{0,2}))班?", re.ASCII)
 
 
 def normalise_grade(raw: object) -> str:
-    """The grade's name; 初一 and 高二 are read as 初一年级 and 高二年级."""
-    text = clean_text(raw, label="年级")
-    if text is None:
+    """The grade's name from any spelling: 7, 初一, 七年级 and 初一年级 are 初一年级."""
+    if raw is None or clean_text(raw, label="年级") is None:
         raise InvalidValue("年级不能为空，请填写如“初一年级”")
-    text = text.replace(" ", "")
-    if not text.endswith("年级") and text + "年级" in GRADE_NAMES:
-        return text + "年级"
-    if len(text) > 20:
-        raise InvalidValue("年级不能超过20个字，请填写如“初一年级”")
-    return text
+    return GRADE_NAMES[grade_number(raw)]
 
 
 def class_number(raw: object) -> int:
