@@ -72,6 +72,7 @@ class StudentCommitter:
         candidates = {r.row: r for r in chunk if r.status != "error"}
         if not candidates:
             return
+        await self._announce_new_classes(bus, job, candidates.values())
         probes = [{"row": r.row, "id_type": r.data.get("id_type"),
                    "id_number": r.data.get("id_number"),
                    "student_number": r.data.get("student_number"),
@@ -87,12 +88,34 @@ class StudentCommitter:
             for notice in answer.get("notices", []):
                 _note(row, notice)
 
+    async def _announce_new_classes(self, bus, job, rows) -> None:
+        """A class the school does not have yet will be made: say so, so a typo in
+        the class column shows in the preview instead of becoming a new class."""
+        existing = await _administrative_classes(bus, job)
+        for row in rows:
+            place = (grade_number(row.data["grade"]), row.data["class_number"])
+            if place not in existing:
+                _note(row, f"本校还没有{row.data['grade']}({place[1]})班，"
+                           "确认导入时将新建这个班级")
+
     async def commit(self, bus, job, batch) -> list[dict]:
         rows = [{"row": r["row"], "grade": grade_number(r["data"]["grade"]),
                  **{f: r["data"].get(f) for f in self.fields}}
                 for r in batch]
         return await bus.call("roster.import_students",
                               {"job_id": str(job["id"]), "rows": rows}, ctx=_ctx(job))
+
+
+async def _administrative_classes(bus, job) -> set[tuple[int, int]]:
+    places, page = set(), 1
+    while True:
+        found = await bus.call("roster.list_classes",
+                               {"kind": "administrative", "page": page,
+                                "page_size": 500}, ctx=_ctx(job))
+        places |= {(c["grade"], c["number"]) for c in found["items"]}
+        if page * 500 >= found["total"]:
+            return places
+        page += 1
 
 
 _COMMITTERS = {"teachers": TeacherCommitter(), "students": StudentCommitter()}

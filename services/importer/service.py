@@ -201,6 +201,9 @@ class ImporterService(Service):
             row = await storage.lock_job(connection, row["id"])
             if row["state"] in ("committing", "done"):
                 return job_out(row)
+            if row["state"] == "failed":
+                reason = (row["failure"] or "").rstrip("。")
+                raise Conflict(f"这个导入任务没有通过检查：{reason}。请修改文件后重新上传")
             if row["state"] != "ready":
                 raise Conflict("文件还在检查中，请等检查完成后再确认导入")
             if row["all_or_nothing"] and row["errors"]:

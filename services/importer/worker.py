@@ -24,6 +24,7 @@ from services.importer.sheets.reader import read_rows
 log = get_logger("importer.worker")
 
 PARSE_CHUNK = 2000
+NO_ROWS = "文件里没有可导入的数据：请在表头下面逐行填写后再上传"
 
 
 @dataclass
@@ -98,6 +99,10 @@ class JobRunner:
         async with self.pool.acquire() as connection:
             counts = await storage.count_by_status(connection, job_id)
             total = sum(counts.values())
+            if total == 0:
+                await storage.set_state(connection, job_id, "failed", failure=NO_ROWS)
+                log.warning("job_rejected", reason="no rows")
+                return
             await storage.set_state(
                 connection, job_id, "ready", total=total, done=total,
                 ok=counts.get("ok", 0) + counts.get("warning", 0),

@@ -161,3 +161,17 @@ async def test_deeply_nested_json_is_refused_not_crashed(new_school):
 
     assert response.status == 422
     assert "嵌套" in (await response.json())["error"]["message"]
+
+
+async def test_a_file_with_only_the_header_fails_and_cannot_be_confirmed(new_school):
+    admin = await new_school()
+    content = workbook_bytes([["姓名", "性别", "手机号码", "证件号码"]])
+
+    response = await admin.upload("teachers", content)
+    job = await admin.wait_for_job((await response.json())["id"])
+    confirm = await admin.post(f"/imports/{job['id']}/confirm")
+
+    assert job["state"] == "failed"
+    assert "没有可导入的数据" in job["message"]
+    assert confirm.status == 409
+    assert "没有通过检查" in (await confirm.json())["error"]["message"]

@@ -93,3 +93,27 @@ async def test_the_same_students_again_are_refused_as_current_students(
     rows = await all_rows(other, preview["id"])
     assert "在校学生" in " ".join(rows[2]["messages"])
     assert done["message"] == "0/400 导入成功"
+
+
+async def test_a_class_the_school_lacks_is_announced_in_the_preview(new_school):
+    import io
+
+    import openpyxl
+
+    admin = await new_school()
+    await admin.json("POST", "/classes/batch", expect=201, json={"grade": 7, "count": 1})
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["姓名", "性别", "年级", "班级", "学号"])
+    workbook.active.append(["甲同学", "男", "七年级", 1, "01"])
+    workbook.active.append(["乙同学", "女", "初一", 99, "01"])
+    out = io.BytesIO()
+    workbook.save(out)
+
+    response = await admin.upload("students", out.getvalue())
+    preview = await admin.wait_for_job((await response.json())["id"])
+    rows = await all_rows(admin, preview["id"])
+
+    assert preview["state"] == "ready"
+    assert rows[2]["status"] == "ok"
+    assert rows[3]["status"] == "warning"
+    assert "新建" in rows[3]["messages"][0] and "(99)班" in rows[3]["messages"][0]
