@@ -111,3 +111,9 @@ async def error_report(call: Call):
            summary="导出教师（kid、姓名、性别、备注、权限）")
 async def export_teachers(call: Call):
     return xlsx_response(await call.rpc("importer.export_teachers", timeout=60))
+
+
+@api.route("GET", "/exports/students.xlsx", auth=ADMIN, binary=XLSX, tag="导出",
+           summary="导出在校学生（含 kid，可修改班级、学号后作为更新导入）")
+async def export_students(call: Call):
+    return xlsx_response(await call.rpc("importer.export_students", timeout=120))

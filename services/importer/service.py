@@ -117,21 +117,33 @@ class ImporterService(Service):
 
     @rpc
     async def export_teachers(self, params: dict, caller: Caller) -> FileOut:
-        """Every teacher of the caller's school, kid first, in pages from roster."""
+        """Every teacher of the caller's school, by kid, paged from roster."""
+        return await self._export(caller, "roster.teachers_for_export",
+                                  exports.teacher_row, exports.TEACHER_COLUMNS,
+                                  "教师", "教师列表.xlsx")
+
+    @rpc
+    async def export_students(self, params: dict, caller: Caller) -> FileOut:
+        """Every current student of the caller's school, by kid, paged from roster."""
+        return await self._export(caller, "roster.students_for_export",
+                                  exports.student_row, exports.STUDENT_COLUMNS,
+                                  "学生", "学生列表.xlsx")
+
+    async def _export(self, caller: Caller, method: str, to_row, header, title: str,
+                      filename: str) -> FileOut:
         caller.require_school_admin()
         ctx = {"caller": caller.model_dump(mode="json")}
 
         async def rows():
             after = 0
-            while page := await self.bus.call(
-                    "roster.teachers_for_export",
-                    {"after_kid": after, "limit": 2000}, ctx=ctx):
-                for teacher in page:
-                    yield exports.teacher_row(teacher)
+            while page := await self.bus.call(method, {"after_kid": after,
+                                                       "limit": 2000}, ctx=ctx):
+                for record in page:
+                    yield to_row(record)
                 after = page[-1]["kid"]
 
-        content = await exports.write_workbook(exports.TEACHER_COLUMNS, rows(), "教师")
-        return FileOut(filename="教师列表.xlsx",
+        content = await exports.write_workbook(header, rows(), title)
+        return FileOut(filename=filename,
                        content_b64=base64.b64encode(content).decode())
 
     # --- jobs ------------------------------------------------------------------

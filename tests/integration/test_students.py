@@ -444,3 +444,26 @@ async def test_another_schools_admin_finds_none_of_its_students(new_school):
     assert searched["total"] == 0
     record = await admin.json("GET", path)
     assert (record["name"], record["status"]) == ("赵小明", "active")
+
+
+async def test_export_lists_current_students_in_full_for_reimport(new_school):
+    import io
+
+    import openpyxl
+
+    admin = await new_school()
+    klass = await make_class(admin, 7, 1)
+    number = id_number()
+    student = await add_student(admin, class_id=klass, id_number=number,
+                                name="=HYPERLINK(1)")
+
+    response = await admin.get("/exports/students.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(await response.read())).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+
+    assert response.status == 200
+    assert rows[0][:6] == ["kid", "姓名", "性别", "年级", "班级", "学号"]
+    exported = {row[0]: row for row in rows[1:]}
+    assert exported[str(student["kid"])][3:7] == [
+        "初一年级", "(1)班", student["student_number"], number]
+    assert exported[str(student["kid"])][1] == "'=HYPERLINK(1)"

@@ -21,6 +21,7 @@ from shared.contracts.roster import (
     StudentArchivePage,
     StudentArchiveQuery,
     StudentArchiveRef,
+    StudentExportQuery,
     StudentIds,
     StudentIn,
     StudentPage,
@@ -316,6 +317,15 @@ class StudentHandlers:
 
 
 # --- steps of the entry points above -------------------------------------------
+
+    @rpc(model=StudentExportQuery)
+    async def students_for_export(self, params: StudentExportQuery, caller: Caller):
+        """One page of the school's current students, in full, for an export."""
+        school_id = caller.require_school_admin()
+        async with self.pool.acquire() as connection:
+            rows = await storage.export_page(connection, school_id, params.after_kid,
+                                             params.limit)
+        return [student_out(row) for row in rows]
 
 
 async def _place(connection, school, fields: dict, class_grade) -> None:

@@ -409,3 +409,12 @@ async def insert_imported_students(connection, school_id: UUID,
         """,
         school_id, rows,
     )
+
+
+async def export_page(connection, school_id: UUID, after_kid: int, limit: int):
+    """Current students by kid, from after `after_kid`: keyset pages for exports."""
+    return await connection.fetch(
+        f"{_STUDENTS} WHERE s.school_id = $1 AND s.status <> 'graduated'"
+        f" AND s.kid > $2 ORDER BY s.kid LIMIT $3",
+        school_id, after_kid, limit,
+    )

@@ -35,6 +35,7 @@ __all__ = [
     "StudentChanges",
     "StudentConflict",
     "StudentConflictQuery",
+    "StudentExportQuery",
     "StudentIds",
     "StudentImportBatch",
     "StudentIn",
@@ -291,3 +292,10 @@ class StudentConflict(BaseModel):
     transferred_from: str | None = None
     messages: list[str] = []
     notices: list[str] = []
+
+
+class StudentExportQuery(Strict):
+    """Keyset pages by kid, so an export never skips or repeats a student."""
+
+    after_kid: int = 0
+    limit: int = Field(1000, ge=1, le=5000)
