@@ -178,6 +178,43 @@ async def test_a_repeated_request_cannot_promote_twice(new_school, db):
     assert school["academic_year"] == NEXT_YEAR
 
 
+async def waiting_for_the_promotion_lock(db, count_: int) -> None:
+    for _ in range(100):
+        waiting = await db.fetchval(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+            " AND NOT granted")
+        if waiting >= count_:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the promotions never queued for the school's lock")
+
+
+async def test_two_clicks_at_once_without_from_year_promote_once(new_school, db):
+    admin, _, _ = await junior_school(new_school, db, students_per_class=1)
+    grades_before = await class_grades(db, admin)
+    # Hold the school's promotion lock so both requests arrive before either runs.
+    holder = db.transaction()
+    await holder.start()
+    await db.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended('roster.promotion:' || $1, 0))",
+        admin.school["id"])
+    clicks = [asyncio.create_task(admin.post("/school/promote")) for _ in range(2)]
+    try:
+        await waiting_for_the_promotion_lock(db, 2)
+    finally:
+        await holder.commit()
+    answers = await asyncio.gather(*clicks)
+
+    assert sorted(response.status for response in answers) == [200, 409]
+    refused = await next(r for r in answers if r.status == 409).json()
+    assert f"已被另一个请求升学年到{NEXT_YEAR}学年" in refused["error"]["message"]
+    assert (await admin.json("GET", "/school"))["academic_year"] == NEXT_YEAR
+    assert set((await class_grades(db, admin)).values()) == {8, 9, None}
+    undone = await admin.json("POST", "/school/promote/undo")
+    assert undone["academic_year"] == YEAR
+    assert await class_grades(db, admin) == grades_before
+
+
 async def test_a_school_without_an_academic_year_is_told_to_set_one(new_school):
     admin = await new_school()
 

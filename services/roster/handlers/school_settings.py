@@ -239,6 +239,8 @@ class SchoolSettingsHandlers:
         first, the top grade's classes are left without a grade and their students
         graduate, and the year advances to its first term. `from_year`, when given,
         must be the current year, so a repeated request cannot promote twice.
+        Without it, the year the school had when the request arrived must still
+        be its year once the lock is held: two clicks at once promote only once.
         """
         school_id = caller.require_school_admin()
         async with self.pool.acquire() as connection:
@@ -249,9 +251,14 @@ class SchoolSettingsHandlers:
                     plan = await _plan(connection, school, params.from_year)
                 return Promotion(dry_run=True, **planning.describe(plan))
 
+            # Read before waiting for the lock: a request queued behind another
+            # promotion must not find the year that one left and promote again.
+            arrived = await storage.settings(connection, school_id)
             async with connection.transaction():
                 await promotion_storage.lock_school(connection, school_id)
                 school = await _school_for_update(connection, school_id)
+                if params.from_year is None:
+                    _refuse_if_promoted_meanwhile(arrived, school)
                 plan = await _plan(connection, school, params.from_year,
                                    for_update=True)
                 applied = await _apply(connection, caller, school, plan)
@@ -322,6 +329,13 @@ async def _plan(connection, school, from_year: str | None, *,
         [planning.ClassRow(**dict(row)) for row in classes],
         [planning.StudentRow(**_student_fields(row)) for row in students],
     )
+
+
+def _refuse_if_promoted_meanwhile(arrived, school) -> None:
+    """A conflict when the school's year changed while the request waited."""
+    if arrived is not None and arrived["academic_year"] != school["academic_year"]:
+        raise Conflict(f"本校已被另一个请求升学年到{school['academic_year']}学年，"
+                       "请刷新后查看，不要重复升学年")
 
 
 def _student_fields(row) -> dict:
