@@ -75,8 +75,10 @@ async def remove_logo(call: Call):
 @api.route("POST", "/school/promote", auth=ADMIN, query=PromoteQuery,
            response=Promotion, tag=TAG,
            summary="一键升学年：dry_run=true 只预览将发生的变化；不带则照此执行——"
-                   "各班升一个年级，最高年级的班级不再属于任何年级、其学生毕业，"
-                   "学年加一并回到第一学期。可带 from_year 防止重复升学年")
+                   "各班升一个年级，毕业年级的班级不再属于任何年级、其学生毕业"
+                   "（初三、高三，以及没有初中的学校的六年级；初三不升入高一），"
+                   "学年加一并回到第一学期。两个请求同时到达只执行一次；"
+                   "可带 from_year 防止重复升学年")
 async def promote(call: Call):
     return await call.rpc("roster.promote", call.query)
 

@@ -1,11 +1,13 @@
 """The yearly promotion (一键升学年) as a plan, worked out before anything changes.
 
-Every class moves up one grade, as long as the school has that grade; a class
-with nowhere to go (the top grade of a stage run: 初三 in a junior school, 六年级
-in a primary school without junior grades) is left without a grade and its
-students graduate. Students follow their class; a student without a class
-follows their own grade. The dry run shows this plan and the real run applies
-exactly it, so both come from `plan_promotion`.
+Every class moves up one grade, as long as the school has that grade and the
+step does not cross into senior school; a class with nowhere to go is left
+without a grade and its students graduate. So 初三 graduates even where the
+school has 高一 (senior students are admitted anew, by the entrance exam), and
+六年级 graduates unless the school has junior grades (九年一贯制: 六年级 goes on
+to 初一). Students follow their class; a student without a class follows their
+own grade. The dry run shows this plan and the real run applies exactly it, so
+both come from `plan_promotion`.
 """
 
 from collections import Counter
@@ -13,10 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from services.roster.grades import grade_name
+from services.roster.grades import grade_name, stage_of
 
 GRADUATED = "graduated"
 KINDS = ("administrative", "tiered", "elective")
+# Steps a class takes by itself: within a stage, and from primary into junior
+# school (九年一贯制). Junior to senior is a new admission, never a promotion.
+CONTINUING_STAGES = {("primary", "primary"), ("junior", "junior"),
+                     ("senior", "senior"), ("primary", "junior")}
 
 
 @dataclass(frozen=True)
@@ -85,8 +91,17 @@ def next_academic_year(year: str) -> str:
 
 
 def next_grade(grade: int, school_grades: set[int]) -> int | None:
-    """The grade above, or None when the school has no such grade (graduation)."""
-    return grade + 1 if grade + 1 in school_grades else None
+    """The grade above, or None when the class graduates instead.
+
+    A class graduates when the school has no grade above, or when the grade
+    above begins a stage the students do not simply continue into.
+    """
+    following = grade + 1
+    if following not in school_grades:
+        return None
+    if (stage_of(grade), stage_of(following)) not in CONTINUING_STAGES:
+        return None
+    return following
 
 
 def plan_promotion(from_year: str, school_grades: list[int], classes: list[ClassRow],

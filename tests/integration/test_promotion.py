@@ -359,6 +359,47 @@ async def test_undo_is_refused_when_the_term_was_switched_since(new_school, db):
         await response.json())["error"]["message"]
 
 
+async def staged_school(new_school, db, stages: tuple, grades: tuple):
+    """A school of `stages` in its 2026-2027 第二学期, a class with a student in each
+    of `grades`."""
+    admin = await new_school(stages=stages)
+    await admin.json("PATCH", "/school", json={"academic_year": YEAR, "term": 2})
+    classes = {grade: (await make_classes(admin, db, grade, 1))[0] for grade in grades}
+    students = {grade: await make_student(admin, db, klass, f"学生{grade}")
+                for grade, klass in classes.items()}
+    return admin, classes, students
+
+
+async def test_junior_students_graduate_rather_than_enter_senior_grades(
+        new_school, db):
+    admin, classes, students = await staged_school(
+        new_school, db, ("junior", "senior"), (9, 10))
+
+    plan = await admin.json("POST", "/school/promote", params={"dry_run": "true"})
+    done = await admin.json("POST", "/school/promote")
+
+    assert _plan_only(done) == _plan_only(plan)
+    assert [c["old_grade_name"] for c in done["classes_left_without_grade"]] == [
+        "初三年级"]
+    assert [(c["old_grade"], c["new_grade"]) for c in done["classes"]] == [(10, 11)]
+    grades = await class_grades(db, admin)
+    assert grades == {classes[9]["id"]: None, classes[10]["id"]: 11}
+    assert await graduates(admin, db) == {students[9]["id"]}
+    states = await student_states(db, admin)
+    assert states[students[10]["id"]][:2] == (11, "active")
+
+
+async def test_a_nine_year_school_moves_its_sixth_grade_into_junior(new_school, db):
+    admin, classes, students = await staged_school(
+        new_school, db, ("primary", "junior"), (6, 9))
+
+    await admin.json("POST", "/school/promote")
+
+    assert await class_grades(db, admin) == {classes[6]["id"]: 7,
+                                             classes[9]["id"]: None}
+    assert await graduates(admin, db) == {students[9]["id"]}
+
+
 async def test_promotion_touches_only_the_callers_school(new_school, db):
     first, classes, _ = await junior_school(new_school, db, students_per_class=1)
     second = await new_school()

@@ -108,6 +108,28 @@ def test_a_nine_year_school_moves_primary_classes_into_junior():
     assert targets(plan) == {sixth.id: 7}
 
 
+def test_junior_classes_graduate_even_where_the_school_has_senior_grades():
+    third_junior, first_senior = a_class(9), a_class(10)
+    graduate, senior = a_student(third_junior), a_student(first_senior)
+    unplaced = a_student(None, grade=9)
+
+    plan = plan_promotion("2026-2027", school_grades(["junior", "senior"]),
+                          [third_junior, first_senior], [graduate, senior, unplaced])
+
+    assert targets(plan) == {third_junior.id: None, first_senior.id: 11}
+    assert {m.row for m in plan.graduating_students} == {graduate, unplaced}
+    assert [(m.row, m.new_grade) for m in plan.moving_students] == [(senior, 11)]
+
+
+def test_a_twelve_year_school_continues_into_junior_but_not_into_senior():
+    sixth, ninth, eleventh = a_class(6), a_class(9), a_class(11)
+
+    every_stage = school_grades(["primary", "junior", "senior"])
+    plan = plan_promotion("2026-2027", every_stage, [sixth, ninth, eleventh], [])
+
+    assert targets(plan) == {sixth.id: 7, ninth.id: None, eleventh.id: 12}
+
+
 def test_grades_are_updated_top_down_so_numbers_never_clash():
     classes = [a_class(grade, number) for grade in (7, 8, 9) for number in (1, 2)]
     plan = plan_promotion("2026-2027", JUNIOR, classes, [])
