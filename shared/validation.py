@@ -48,10 +48,19 @@ def _message(error: dict, label: str) -> str:
     if error["type"] in ("literal_error", "enum"):
         choices = error["ctx"]["expected"].replace("' or '", "、").replace("', '", "、")
         return f"{label}只能是{choices.strip(chr(39))}"
+    if _too_short_but_typed(error):
+        return f"{label}至少{error['ctx']['min_length']}个字符"
     template = _MESSAGES.get(error["type"])
     if template is None:
         return f"{label}格式不正确"
     return label + template.format(**(error.get("ctx") or {}))
+
+
+def _too_short_but_typed(error: dict) -> bool:
+    """Text shorter than a minimum above one; empty text is still "不能为空"."""
+    if error["type"] != "string_too_short" or error["ctx"]["min_length"] <= 1:
+        return False
+    return bool(str(error.get("input") or "").strip())
 
 
 def invalid_input(error: ValidationError, model: type[BaseModel] | None = None) -> InvalidInput:

@@ -70,6 +70,21 @@ async def test_a_class_is_created_with_its_number_alias_and_flags(new_school):
         "students": []}
 
 
+async def test_an_alias_of_only_invisible_characters_is_no_alias(new_school):
+    admin = await new_school()
+    aliased = await add_class(admin, number=2, alias="实验班")
+
+    blank = await add_class(admin, alias="\u200b\u202e")
+    cleaned = await add_class(admin, number=3, alias="\u200b火箭班\ufeff")
+    cleared = await admin.json("PATCH", f"/classes/{aliased['id']}",
+                               json={"alias": "\u2066\u200d"})
+
+    assert blank["alias"] is None and cleaned["alias"] == "火箭班"
+    assert cleared["alias"] is None
+    listed = {c["number"]: c["alias"] for c in (await all_classes(admin))["items"]}
+    assert listed == {1: None, 2: None, 3: "火箭班"}
+
+
 async def test_a_batch_numbers_classes_after_the_highest_of_that_grade_and_kind(
         new_school):
     admin = await new_school()

@@ -127,6 +127,8 @@ async def test_saving_only_one_grade_leaves_the_other_grades_alone(new_school):
     (put_body({"学业水平": ["语文", "  "]}), "不能为空"),
     (put_body({"学业水平": ["语文"], "校本课程": ["语文"]}), "语文"),
     (put_body({"学业水平": ["语文", "语文"]}), "重复"),
+    (put_body({"校本课程": ["书法\u200b", "书法"]}), "学科“书法”在本年级重复了"),
+    (put_body({"校本课程": ["书法\u0007"]}), "控制字符"),
     (put_body({"兴趣小组": ["围棋"]}), "兴趣小组"),
     (put_body({"学业水平": ["语文"]}, mode="3+3"), "高中"),
     (put_body({"学业水平": ["语文"]}, mode="走班"), "模式"),
@@ -135,8 +137,9 @@ async def test_saving_only_one_grade_leaves_the_other_grades_alone(new_school):
      "两次"),
     ({"categories": "语文"}, "学科分类"),
 ], ids=["empty name", "repeated across categories", "repeated in a category",
-        "unknown category", "3+3 outside senior grades", "unknown mode", "too long",
-        "category twice", "not a list"])
+        "repeated with a zero-width space", "control character", "unknown category",
+        "3+3 outside senior grades", "unknown mode", "too long", "category twice",
+        "not a list"])
 async def test_a_bad_subject_list_is_refused_and_changes_nothing(
         new_school, body, fragment):
     admin = await new_school()
@@ -149,6 +152,19 @@ async def test_a_bad_subject_list_is_refused_and_changes_nothing(
     assert fragment in error["message"]
     assert has_chinese(error["message"])
     assert await admin.json("GET", "/grades/7/subjects") == before
+
+
+async def test_a_subject_name_with_invisible_characters_is_the_same_subject(
+        new_school):
+    admin = await new_school()
+    names = names_by_category(await admin.json("GET", "/grades/7/subjects"))
+    before = ids_by_name(await admin.json("GET", "/grades/7/subjects"))
+    names["学业水平"] = [f"\u200b{name}\u202c" for name in names["学业水平"]]
+
+    saved = await admin.json("PUT", "/grades/7/subjects", json=put_body(names))
+
+    assert ids_by_name(saved) == before
+    assert saved["removed"] == []
 
 
 async def test_senior_grades_may_use_the_3_plus_3_mode_and_keep_it(new_school):

@@ -232,3 +232,46 @@ async def test_settings_changes_stay_in_the_callers_school(new_school):
 
     assert (await first.json("GET", "/school"))["academic_year"] == "2026-2027"
     assert (await second.json("GET", "/school"))["academic_year"] == "2031-2032"
+
+
+async def test_a_name_with_a_zero_width_space_is_the_same_school(new_school,
+                                                                  operator):
+    first, second = await new_school(), await new_school()
+    name = first.school["name"]
+
+    created = await operator.request("POST", "/schools", json={
+        "name": f"{name}\u200b", "stages": ["junior"]})
+    renamed = await second.request("PATCH", "/school", json={"name": f"\u200b{name}"})
+
+    assert created.status == 409, await created.json()
+    assert renamed.status == 409, await renamed.json()
+    assert (await second.json("GET", "/school"))["name"] == second.school["name"]
+
+
+async def test_invisible_characters_leave_a_school_name_and_controls_are_refused(
+        operator, db):
+    name = f"试验一中-{os.getpid()}"
+
+    school = await operator.json("POST", "/schools", expect=201, json={
+        "name": f"\u202e{name}\u200b\ufeff", "stages": ["junior"]})
+    refused = await operator.request("POST", "/schools", json={
+        "name": f"{name}二\u0008", "stages": ["junior"]})
+
+    assert school["name"] == name
+    error = (await refused.json())["error"]
+    assert refused.status == 422 and "控制字符" in error["message"]
+    assert await db.fetchval("SELECT count(*) FROM roster.schools"
+                             " WHERE name LIKE $1", f"{name}%") == 1
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("x", "学校名称至少2个字符"),
+    ("", "学校名称不能为空"),
+], ids=["one character", "empty"])
+async def test_a_too_short_school_name_says_how_long_it_must_be(operator, name,
+                                                                message):
+    response = await operator.request("POST", "/schools", json={
+        "name": name, "stages": ["junior"]})
+
+    assert response.status == 422
+    assert (await response.json())["error"]["message"] == message

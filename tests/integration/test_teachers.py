@@ -2,6 +2,8 @@
 
 import asyncio
 
+import pytest
+
 from tests.integration.api import log_in
 
 
@@ -53,6 +55,32 @@ async def test_search_finds_by_name_part_remark_and_kid(new_school):
     for q in ("明轩", "初二数学", str(teacher["kid"])):
         found = await admin.json("GET", "/teachers", params={"q": q})
         assert [t["id"] for t in found["items"]] == [teacher["id"]], q
+
+
+@pytest.mark.parametrize("control", ["\u0000", "\u0007", "\u001b"],
+                         ids=["NUL", "bell", "escape"])
+@pytest.mark.parametrize(("path", "name"), [
+    ("/teachers", "q"), ("/students", "q"), ("/students/archive", "q"),
+    ("/classes", "grade"), ("/audit", "kind"),
+])
+async def test_a_control_character_in_a_search_is_refused_in_chinese(
+        new_school, path, name, control):
+    admin = await new_school()
+
+    response = await admin.get(path, params={name: f"张{control}"})
+
+    error = (await response.json())["error"]
+    assert response.status == 422, error
+    assert "控制字符" in error["message"]
+
+
+async def test_a_search_ignores_invisible_characters(new_school):
+    admin = await new_school()
+    teacher = await add_teacher(admin, name="欧阳明轩")
+
+    found = await admin.json("GET", "/teachers", params={"q": "\u200b明轩\u200e"})
+
+    assert [t["id"] for t in found["items"]] == [teacher["id"]]
 
 
 async def test_disabled_teacher_loses_session_within_seconds(http, new_school, db):

@@ -8,6 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.contracts.common import PageQuery
+from shared.contracts.roster.common import CleanText
 
 __all__ = ["AuditActor", "AuditEntry", "AuditPage", "AuditQuery"]
 
@@ -26,7 +27,7 @@ def _day(value: str | None, label: str) -> str | None:
     raise ValueError(f"{label}{DATE_FORMAT}")
 
 
-class AuditQuery(PageQuery):
+class AuditQuery(CleanText, PageQuery):
     """Filters of the audit list; `from` and `to` are whole days, both included."""
 
     model_config = ConfigDict(populate_by_name=True, str_strip_whitespace=True)

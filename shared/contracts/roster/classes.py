@@ -6,7 +6,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field, StrictInt, field_validator, model_validator
 
 from shared.contracts.common import Gender, PageQuery
-from shared.contracts.roster.common import Strict
+from shared.contracts.roster.common import CleanText, Strict
 
 ClassKind = Literal["administrative", "tiered", "elective"]
 _Enrolment = Literal["在籍", "借读"]
@@ -78,7 +78,7 @@ class ClassRef(Strict):
     class_id: UUID
 
 
-class ClassQuery(PageQuery):
+class ClassQuery(CleanText, PageQuery):
     grade: str | None = Field(None, max_length=10, title="年级")
     kind: ClassKind | None = Field(None, title="班级类型")
     # A school has a few dozen classes: one page usually holds them all.

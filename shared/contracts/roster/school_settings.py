@@ -6,7 +6,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, field_validator
 
-from shared.contracts.roster.common import Stage, Strict
+from shared.contracts.roster.common import CleanText, Stage, Strict
 from shared.contracts.roster.schools import School
 
 __all__ = [
@@ -114,7 +114,7 @@ class TermSwitch(SchoolSettings):
     changed: bool
 
 
-class PromoteQuery(BaseModel):
+class PromoteQuery(CleanText):
     dry_run: bool = Field(False, title="只预览不执行")
     from_year: str | None = Field(None, title="升学年前的学年")
 

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from shared.contracts.roster.common import Strict
+from shared.contracts.roster.common import CleanText, Strict
 
 MAX_STAFF = 500
 
@@ -27,7 +27,7 @@ class TeacherSummary(BaseModel):
 
 # --- requests at the gateway -----------------------------------------------------
 
-class StaffingQuery(BaseModel):
+class StaffingQuery(CleanText):
     grade: str = Field(min_length=1, max_length=20, title="年级")
 
 

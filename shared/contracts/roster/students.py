@@ -7,7 +7,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field, StrictInt, field_validator, model_validator
 
 from shared.contracts.common import Gender, PageQuery
-from shared.contracts.roster.common import PersonFields, Strict
+from shared.contracts.roster.common import CleanText, PersonFields, Strict
 from shared.validators import id_numbers
 from shared.validators.text import clean_text
 
@@ -168,7 +168,7 @@ class NewStudent(Student):
     transferred_in: bool = False
 
 
-class StudentQuery(PageQuery):
+class StudentQuery(CleanText, PageQuery):
     q: str | None = Field(None, max_length=50, title="搜索")
     grade: str | None = Field(None, max_length=10, title="年级")
     class_id: UUID | None = Field(None, title="班级")
@@ -198,7 +198,7 @@ class TransferOutRequest(TransferOutIn):
     student_id: UUID
 
 
-class StudentArchiveQuery(PageQuery):
+class StudentArchiveQuery(CleanText, PageQuery):
     q: str | None = Field(None, max_length=50, title="搜索")
 
 
@@ -240,7 +240,7 @@ class StudentArchivePage(BaseModel):
 # --- imports ---------------------------------------------------------------------
 
 
-class ImportedStudent(BaseModel):
+class ImportedStudent(CleanText):
     row: int
     name: str
     gender: Gender
@@ -260,7 +260,7 @@ class StudentImportBatch(BaseModel):
     rows: list[ImportedStudent] = Field(max_length=10_000)
 
 
-class _ConflictProbe(BaseModel):
+class _ConflictProbe(CleanText):
     """A row of an import preview; its class is found by grade and number."""
 
     row: int

@@ -7,7 +7,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field, model_validator
 
 from shared.contracts.common import Gender, PageQuery
-from shared.contracts.roster.common import PersonFields, Strict
+from shared.contracts.roster.common import CleanText, PersonFields, Strict
 from shared.validators import id_numbers
 
 TeacherStatus = Literal["active", "disabled"]
@@ -44,7 +44,7 @@ class Teacher(BaseModel):
     created_at: datetime
 
 
-class TeacherQuery(PageQuery):
+class TeacherQuery(CleanText, PageQuery):
     q: str | None = Field(None, max_length=50, title="搜索")
     status: TeacherStatus | None = Field(None, title="状态")
 
@@ -58,7 +58,7 @@ class TeacherPage(BaseModel):
     total: int
 
 
-class ImportedTeacher(BaseModel):
+class ImportedTeacher(CleanText):
     row: int
     name: str
     gender: Gender
@@ -81,7 +81,7 @@ class RowResult(BaseModel):
     error: str | None = None
 
 
-class IdNumbersIn(BaseModel):
+class IdNumbersIn(CleanText):
     id_numbers: list[str] = Field(max_length=10_000)
 
 
