@@ -1,0 +1,141 @@
+"""How benchmarks report: each figure beside its floor measured in the same run.
+
+The host is noisy (the same run varies 1.3-2x between passes), so a figure alone
+says little; its ratio to a floor measured minutes apart on the same machine is
+what a reader compares with the SPEC's target. Nothing here asserts on time.
+
+Every figure reported is kept for the summary printed at the end of the session
+and written as JSON to var/bench/, so runs before and after a change compare.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS_DIR = ROOT / "var" / "bench"
+
+
+@dataclass
+class Figure:
+    """One measured figure, its floor and the SPEC's target for their ratio.
+
+    `ratio` is value / floor; `target` is how the SPEC bounds it, in words.
+    """
+
+    benchmark: str
+    name: str
+    value: float
+    unit: str
+    floor_name: str = ""
+    floor: float | None = None
+    target: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.floor in (None, 0):
+            return None
+        return self.value / self.floor
+
+
+_figures: list[Figure] = []
+
+
+def report(benchmark: str, figures: list[Figure], notes: list[str] = ()) -> None:
+    """Print a benchmark's figures as a table and keep them for the summary."""
+    _figures.extend(figures)
+    print()
+    print(f"== {benchmark} ==")
+    for line in table(figures):
+        print(line)
+    for note in notes:
+        print(f"   {note}")
+
+
+def table(figures: list[Figure]) -> list[str]:
+    head = ("figure", "value", "floor (same run)", "floor", "ratio", "target")
+    rows = [head] + [
+        (f.name, _amount(f.value, f.unit), f.floor_name,
+         _amount(f.floor, f.unit) if f.floor is not None else "",
+         f"{f.ratio:.2f}" if f.ratio is not None else "", f.target)
+        for f in figures
+    ]
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(head))]
+    return ["  ".join(_pad(cell, width) for cell, width in zip(row, widths)).rstrip()
+            for row in rows]
+
+
+def summary_lines() -> list[str]:
+    """Every figure of the session, grouped by benchmark, for the terminal summary."""
+    lines = []
+    for benchmark in dict.fromkeys(f.benchmark for f in _figures):
+        lines.append(f"-- {benchmark}")
+        lines += table([f for f in _figures if f.benchmark == benchmark])
+    return lines
+
+
+def save_results() -> Path | None:
+    """Write the session's figures to var/bench/<time>.json; None without any."""
+    if not _figures:
+        return None
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"{time.strftime('%Y%m%d-%H%M%S')}.json"
+    data = [asdict(f) | {"ratio": f.ratio} for f in _figures]
+    path.write_text(json.dumps({"cpus": os.cpu_count(), "figures": data},
+                               ensure_ascii=False, indent=1))
+    return path
+
+
+def _amount(value: float | None, unit: str) -> str:
+    if value is None:
+        return ""
+    if unit in ("s", "ms"):
+        return f"{value:.3f} {unit}" if value < 10 else f"{value:.1f} {unit}"
+    if unit == "MB":
+        return f"{value:.0f} MB"
+    return f"{value:,.1f} {unit}" if value < 100 else f"{value:,.0f} {unit}"
+
+
+def _width(text: str) -> int:
+    # CJK characters take two columns in a terminal.
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+# --- measuring helpers -------------------------------------------------------------
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident set (VmHWM) in MB."""
+    return _status_kib(pid, "VmHWM") / 1024
+
+
+def reset_peak_rss(pid: int) -> bool:
+    """Make the process's peak RSS its current RSS; False where Linux refuses."""
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def _status_kib(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise LookupError(f"{field} not in /proc/{pid}/status")
+
+
+def busy_cpu_seconds() -> float:
+    """CPU seconds the whole machine has spent busy since boot (all cores)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, fields[:8])
+    busy = user + nice + system + irq + softirq + steal
+    return busy / os.sysconf("SC_CLK_TCK")
