@@ -88,11 +88,23 @@ async def rows_page(connection, job_id: UUID, status: str | None, limit: int,
     return rows, total
 
 
-async def next_uncommitted(connection, job_id: UUID, limit: int):
+async def next_uncommitted(connection, job_id: UUID, after_row: int, limit: int):
+    """The next rows to create, in sheet order after `after_row`.
+
+    Read from a position rather than skipped to, so each batch costs the same
+    however far the commit has come.
+    """
     return await connection.fetch(
-        "SELECT row, data FROM job_rows WHERE job_id = $1 AND NOT committed"
-        " AND status <> 'error' ORDER BY row LIMIT $2",
-        job_id, limit,
+        "SELECT row, data FROM job_rows WHERE job_id = $1 AND row > $2"
+        " AND NOT committed AND status <> 'error' ORDER BY row LIMIT $3",
+        job_id, after_row, limit,
+    )
+
+
+async def count_landed(connection, job_id: UUID) -> int:
+    """How many of the job's rows have been created (hold a kid)."""
+    return await connection.fetchval(
+        "SELECT count(*) FROM job_rows WHERE job_id = $1 AND kid IS NOT NULL", job_id
     )
 
 
@@ -104,10 +116,11 @@ async def record_committed(connection, job_id: UUID, results: list[dict]) -> Non
             status = CASE WHEN r.error IS NULL THEN j.status ELSE 'error' END,
             messages = CASE WHEN r.error IS NULL THEN j.messages
                             ELSE j.messages || to_jsonb(r.error) END
-        FROM jsonb_to_recordset($2::jsonb) AS r(row int, kid bigint, error text)
+        FROM unnest($2::integer[], $3::bigint[], $4::text[]) AS r(row, kid, error)
         WHERE j.job_id = $1 AND j.row = r.row
         """,
-        job_id, results,
+        job_id, [r["row"] for r in results], [r.get("kid") for r in results],
+        [r.get("error") for r in results],
     )
 
 

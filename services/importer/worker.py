@@ -23,7 +23,8 @@ from services.importer.sheets.reader import read_rows
 
 log = get_logger("importer.worker")
 
-PARSE_CHUNK = 2000
+# Rows checked, prechecked with roster and stored at a time while parsing.
+PARSE_CHUNK = 5000
 NO_ROWS = "文件里没有可导入的数据：请在表头下面逐行填写后再上传"
 
 
@@ -52,6 +53,10 @@ def _parse_chunk(rows, validator) -> list[ParsedRow]:
         chunk.append(ParsedRow(outcome.row, outcome.status, list(outcome.messages),
                                data, raw))
     return chunk
+
+
+def _landed_in(results: list[dict]) -> int:
+    return sum(1 for result in results if result.get("kid") is not None)
 
 
 class JobRunner:
@@ -88,12 +93,20 @@ class JobRunner:
         )
         validator = kind.new_validator(**await committer.validator_context(self.bus, job))
         done = 0
-        while chunk := await asyncio.to_thread(_parse_chunk, rows, validator):
-            await committer.precheck(self.bus, job, chunk)
-            done += len(chunk)
-            async with self.pool.acquire() as connection, connection.transaction():
-                await storage.copy_rows(connection, job["id"], chunk)
-                await storage.set_progress(connection, job["id"], done, done)
+        chunk = await asyncio.to_thread(_parse_chunk, rows, validator)
+        while chunk:
+            # The next chunk is checked on the thread while roster and PostgreSQL
+            # work on this one; one chunk at a time touches the validator.
+            following = asyncio.ensure_future(
+                asyncio.to_thread(_parse_chunk, rows, validator))
+            try:
+                await committer.precheck(self.bus, job, chunk)
+                done += len(chunk)
+                async with self.pool.acquire() as connection, connection.transaction():
+                    await storage.copy_rows(connection, job["id"], chunk)
+                    await storage.set_progress(connection, job["id"], done, done)
+            finally:
+                chunk = await following
 
     async def _finish_parse(self, job_id: UUID) -> None:
         async with self.pool.acquire() as connection:
@@ -123,39 +136,50 @@ class JobRunner:
     async def commit(self, job_id: UUID) -> None:
         async with self.pool.acquire() as connection:
             job = await storage.lock_job(connection, job_id)
+            landed = await storage.count_landed(connection, job_id)
         if job is None or job["state"] != "committing":
             return
         structlog.contextvars.bind_contextvars(job_id=str(job_id), kind=job["kind"])
         log.info("job_committing")
         committer = committer_for(job["kind"])
 
-        while True:
-            async with self.pool.acquire() as connection:
-                batch = await storage.next_uncommitted(
-                    connection, job_id, self.settings.import_batch_size
-                )
-            if not batch:
-                break
-            results = await committer.commit(self.bus, job, batch)
-            async with self.pool.acquire() as connection, connection.transaction():
-                await storage.record_committed(connection, job_id, results)
-                landed = await connection.fetchval(
-                    "SELECT count(*) FROM job_rows WHERE job_id = $1 AND kid IS NOT NULL",
-                    job_id,
-                )
-                await storage.set_progress(connection, job_id, landed, job["total"])
+        batch = await self._next_batch(job_id, after_row=0)
+        answered: list[dict] = []
+        while batch:
+            # Roster creates this batch while the next one is read and the last
+            # one's outcome is stored: the three go on in different processes.
+            progress = landed + _landed_in(answered)
+            async with asyncio.TaskGroup() as group:
+                sent = group.create_task(committer.commit(self.bus, job, batch))
+                following = group.create_task(
+                    self._next_batch(job_id, after_row=batch[-1]["row"]))
+                if answered:
+                    group.create_task(self._record(job, answered, progress))
+            landed, answered = progress, sent.result()
+            batch = following.result()
             if self.settings.import_batch_pause:
                 await asyncio.sleep(self.settings.import_batch_pause)
+        if answered:
+            await self._record(job, answered, landed + _landed_in(answered))
 
         await self._finish_commit(job_id)
+
+    async def _next_batch(self, job_id: UUID, *, after_row: int):
+        async with self.pool.acquire() as connection:
+            return await storage.next_uncommitted(
+                connection, job_id, after_row, self.settings.import_batch_size
+            )
+
+    async def _record(self, job, results: list[dict], landed: int) -> None:
+        """Store a batch's outcome, and `landed` rows created so far as progress."""
+        async with self.pool.acquire() as connection, connection.transaction():
+            await storage.record_committed(connection, job["id"], results)
+            await storage.set_progress(connection, job["id"], landed, job["total"])
 
     async def _finish_commit(self, job_id: UUID) -> None:
         async with self.pool.acquire() as connection:
             counts = await storage.count_by_status(connection, job_id)
-            landed = await connection.fetchval(
-                "SELECT count(*) FROM job_rows WHERE job_id = $1 AND kid IS NOT NULL",
-                job_id,
-            )
+            landed = await storage.count_landed(connection, job_id)
             await storage.set_state(
                 connection, job_id, "done", committed=landed, done=sum(counts.values()),
                 ok=landed, warnings=counts.get("warning", 0),

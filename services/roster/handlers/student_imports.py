@@ -20,10 +20,8 @@ from shared.validators.id_numbers import MAINLAND_ID
 from services.roster.audit import record_change
 from services.roster.grades import grade_name, school_grades
 from services.roster.handlers.students import (
-    holder_claim,
     id_number_held,
     link_transfer,
-    number_claim,
     number_taken,
     student_event,
 )
@@ -52,8 +50,10 @@ class StudentImportHandlers:
             sources = {_document(s): s for s in await storage.transfer_sources(
                 connection, school_id, _documents(probes))}
 
-        found = [_conflict(p, school_id, holders, taken, sources) for p in probes]
-        return [c for c in found if c.messages or c.notices]
+        # Most rows have nothing to say: only those with a finding become answers.
+        return [_conflict(p, school_id, holders, taken, sources) for p in probes
+                if p["row"] in taken or (p["id_number"] and (
+                    _document(p) in holders or _document(p) in sources))]
 
     @rpc(model=StudentImportBatch)
     async def import_students(self, params: StudentImportBatch,
@@ -75,19 +75,21 @@ class StudentImportHandlers:
             errors = _grade_errors(school, rows)
             fresh = [r for r in rows
                      if r["import_ref"] not in landed and r["row"] not in errors]
-            errors |= await _conflict_messages(connection, school_id, fresh)
-
-            fresh = [r for r in fresh if r["row"] not in errors]
+            # The unique indexes decide: the insert skips a row whose student
+            # number or ID number is held (by a current student, a row of this
+            # batch or a racing one), and only the rows it skipped are looked into.
             created = await _create_imported(connection, caller, school_id, fresh)
             landed |= {r["import_ref"]: r["kid"] for r in created}
-            # Rows the insert skipped lost to a row of this batch or a racing one.
             missed = [r for r in fresh if r["import_ref"] not in landed]
+            landed |= await _landed_meanwhile(connection, missed)
+            missed = [r for r in missed if r["import_ref"] not in landed]
             errors |= await _conflict_messages(connection, school_id, missed)
 
         log.info("students_imported", job_id=str(params.job_id), created=len(created))
-        return [RowResult(row=r["row"], kid=landed.get(r["import_ref"]),
-                          error=None if r["import_ref"] in landed
-                          else errors.get(r["row"], DUPLICATE_STUDENT))
+        # Plain dicts in RowResult's shape: a batch answers thousands of rows.
+        return [{"row": r["row"], "kid": landed.get(r["import_ref"]),
+                 "error": None if r["import_ref"] in landed
+                 else errors.get(r["row"], DUPLICATE_STUDENT)}
                 for r in rows]
 
 
@@ -95,22 +97,35 @@ class StudentImportHandlers:
 
 
 async def _id_holders(connection, rows: list[dict]) -> dict:
-    return {_document(h): h for h in await storage.id_number_holders(
+    return {_document(h): h for h in await storage.import_id_holders(
         connection, _documents(rows))}
 
 
 async def _number_holders(connection, school_id, rows: list[dict]) -> dict:
-    """Who holds each row's student number in the row's class, by sheet row."""
+    """Who holds each row's student number in the row's class, by sheet row.
+
+    Imported rows always name a class, so the claim is the class's; a class the
+    school does not have yet has every number free.
+    """
     numbered = [r for r in rows if r["student_number"]]
     classes = await storage.administrative_class_ids(
         connection, school_id, {(r["grade"], r["class_number"]) for r in numbered}
     )
-    claims = {r["row"]: number_claim(classes[place], None, r["student_number"])
-              for r in numbered
+    claims = {r["row"]: (classes[place], r["student_number"]) for r in numbered
               if (place := (r["grade"], r["class_number"])) in classes}
-    found = {holder_claim(h): h for h in await storage.number_holders(
-        connection, school_id, list(set(claims.values())))}
+    found = {(h["claimed_class_id"], h["student_number"]): h
+             for h in await storage.import_number_holders(
+                 connection, list(set(claims.values())))}
     return {row: found[claim] for row, claim in claims.items() if claim in found}
+
+
+async def _landed_meanwhile(connection, rows) -> dict:
+    """The kids of these rows that the same batch, sent again while this one was
+    in flight (a worker that died and a worker that took over), has created."""
+    if not rows:
+        return {}
+    return {r["import_ref"]: r["kid"] for r in await storage.students_by_import_refs(
+        connection, [r["import_ref"] for r in rows])}
 
 
 async def _conflict_messages(connection, school_id, rows) -> dict:
@@ -154,7 +169,6 @@ async def _create_imported(connection, caller, school_id, rows) -> list:
 
 
 async def _announce_imported(connection, caller, created, sources) -> None:
-    await storage.open_class_history(connection, [r["id"] for r in created])
     await record_change(connection, caller, action="import",
                         target_kind="student", target_id=None,
                         after={"created": len(created),

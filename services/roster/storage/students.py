@@ -385,30 +385,108 @@ async def administrative_class_ids(connection, school_id: UUID,
     return {(row["grade"], row["number"]): row["id"] for row in rows}
 
 
+async def import_id_holders(connection, documents: list[tuple[str, str]]):
+    """id_number_holders for an import's rows, one index probe per document.
+
+    A batch of thousands is looked up in the unique index rather than matched
+    against every current student, so its cost does not grow with the platform.
+    """
+    if not documents:
+        return []
+    types, numbers = zip(*documents)
+    return await connection.fetch(
+        """
+        SELECT s.id, s.id_type, s.id_number, s.school_id, sc.name AS school_name
+        FROM unnest($1::text[], $2::text[]) AS d(id_type, id_number)
+        CROSS JOIN LATERAL (
+            SELECT s.id, s.id_type, s.id_number, s.school_id FROM students s
+            WHERE s.id_type = d.id_type AND s.id_number = d.id_number
+              AND s.status <> 'graduated' AND s.id_number IS NOT NULL
+            LIMIT 1) s
+        JOIN schools sc ON sc.id = s.school_id
+        """,
+        list(types), list(numbers),
+    )
+
+
+async def import_number_holders(connection, claims: list[tuple[UUID, str]]):
+    """The current students holding these (class id, student number) claims, one
+    index probe each; answered as number_holders answers a class's claim."""
+    if not claims:
+        return []
+    class_ids, numbers = (list(column) for column in zip(*claims))
+    return await connection.fetch(
+        """
+        SELECT p.class_id AS claimed_class_id, NULL::smallint AS claimed_grade,
+               s.student_number, s.grade, c.number AS class_number
+        FROM unnest($1::uuid[], $2::text[]) AS p(class_id, number)
+        CROSS JOIN LATERAL (
+            SELECT s.student_number, s.grade FROM students s
+            WHERE s.class_id = p.class_id AND s.student_number = p.number
+              AND s.status <> 'graduated'
+            LIMIT 1) s
+        JOIN classes c ON c.id = p.class_id
+        """,
+        class_ids, numbers,
+    )
+
+
+_IMPORTED_FIELDS = (
+    ("kid", "bigint"), ("name", "text"), ("gender", "text"), ("id_type", "text"),
+    ("id_number", "text"), ("grade", "smallint"), ("class_id", "uuid"),
+    ("student_number", "text"), ("registry_number", "text"), ("enrolment", "text"),
+    ("import_ref", "text"),
+)
+
+
 async def insert_imported_students(connection, school_id: UUID,
                                    rows: list[dict]) -> list[asyncpg.Record]:
-    """Insert the rows not there yet; a row whose import_ref, kid, student number or
-    ID number is already held is skipped, and the caller finds out why."""
-    return await connection.fetch(
-        f"""
+    """Insert the rows not there yet, each opening its class history; a row whose
+    import_ref, kid, student number or ID number is already held is skipped, and
+    the caller finds out why.
+
+    One statement for the whole batch, its columns sent as arrays. Answers the
+    created students' id, school_id, kid, name, status, id_type, id_number and
+    import_ref.
+    """
+    arguments = (school_id, *([row.get(name) for row in rows]
+                              for name, _ in _IMPORTED_FIELDS))
+    # The preview has sorted out conflicts already, so a batch nearly always goes
+    # in whole, and a plain insert costs half of one that checks each unique
+    # index for a conflict first. Only a batch that meets one is sent again
+    # with ON CONFLICT DO NOTHING.
+    try:
+        async with connection.transaction():
+            return await connection.fetch(_insert_imported(""), *arguments)
+    except asyncpg.UniqueViolationError:
+        return await connection.fetch(_insert_imported("ON CONFLICT DO NOTHING"),
+                                      *arguments)
+
+
+def _insert_imported(on_conflict: str) -> str:
+    columns = ", ".join(name for name, _ in _IMPORTED_FIELDS)
+    arrays = ", ".join(f"${n}::{kind}[]"
+                       for n, (_, kind) in enumerate(_IMPORTED_FIELDS, start=2))
+    return f"""
         WITH changed AS (
-            INSERT INTO students (school_id, kid, name, gender, id_type, id_number,
-                                  grade, class_id, student_number, registry_number,
-                                  enrolment, import_ref)
+            INSERT INTO students (school_id, {columns})
             SELECT $1, coalesce(r.kid, nextval('kid_seq')), r.name, r.gender,
                    r.id_type, r.id_number, r.grade, r.class_id, r.student_number,
                    r.registry_number, r.enrolment, r.import_ref
-            FROM jsonb_to_recordset($2::jsonb) AS r(
-                 kid bigint, name text, gender text, id_type text, id_number text,
-                 grade smallint, class_id uuid, student_number text,
-                 registry_number text, enrolment text, import_ref text)
-            ON CONFLICT DO NOTHING
-            RETURNING *
+            FROM unnest({arrays}) AS r({columns})
+            {on_conflict}
+            RETURNING id, school_id, kid, name, status, id_type, id_number, grade,
+                      class_id, import_ref
+        ), history AS (
+            INSERT INTO student_class_history (student_id, school_id, class_id, grade,
+                                               academic_year, term)
+            SELECT c.id, c.school_id, c.class_id, c.grade, sc.academic_year, sc.term
+            FROM changed c JOIN schools sc ON sc.id = c.school_id
+            WHERE c.class_id IS NOT NULL
         )
-        {_CHANGED}
-        """,
-        school_id, rows,
-    )
+        SELECT id, school_id, kid, name, status, id_type, id_number, import_ref
+        FROM changed
+    """
 
 
 async def export_page(connection, school_id: UUID, after_kid: int, limit: int):
