@@ -1,10 +1,13 @@
 """Teachers over their life: edits, disabling, permissions and deletion."""
 
 import asyncio
+import uuid
 
 import pytest
 
+from shared.bus import Bus
 from tests.integration.api import log_in
+from tests.integration.test_students import id_number
 
 
 async def add_teacher(admin, **fields) -> dict:
@@ -223,3 +226,144 @@ async def test_export_lists_teachers_with_formulas_neutralised(new_school):
     exported = {row[0]: row for row in rows[1:]}
     assert exported[str(teacher["kid"])][1:5] == ["钱老师", "女", "'=1+2", "领导组"]
     assert len(exported) == 2
+
+
+# --- phone numbers ------------------------------------------------------------------
+
+
+@pytest.fixture
+async def bus(infra):
+    bus = await Bus(infra.env["AMQP_URL"]).connect()
+    yield bus
+    await bus.close()
+
+
+def as_admin(admin) -> dict:
+    """The bus context the importer sends on behalf of the admin who started a job."""
+    return {"caller": {"kid": admin.account["kid"], "kind": admin.account["kind"],
+                       "school_id": admin.school["id"],
+                       "permissions": admin.account["permissions"]}}
+
+
+def imported(row: int, **fields) -> dict:
+    return {"row": row, "name": f"导入{row}", "gender": "男",
+            "id_type": "中国大陆居民身份证", "id_number": None, "phone": None,
+            "remark": None} | fields
+
+
+async def teacher_phones(db, admin) -> list[str]:
+    rows = await db.fetch("SELECT phone FROM roster.teachers WHERE school_id = $1"
+                          " AND phone IS NOT NULL ORDER BY phone",
+                          uuid.UUID(admin.school["id"]))
+    return [row["phone"] for row in rows]
+
+
+async def test_a_phone_number_another_teacher_has_is_refused_naming_them(
+        new_school, db):
+    admin = await new_school()
+    holder = await add_teacher(admin, name="王老师", phone="13811112222",
+                               remark="语文组")
+    other = await add_teacher(admin, name="李老师", phone="13833334444")
+    phones_before = await teacher_phones(db, admin)
+
+    added = await admin.request("POST", "/teachers", json={
+        "name": "赵老师", "gender": "男", "phone": "138 1111 2222"})
+    edited = await admin.request("PATCH", f"/teachers/{other['id']}",
+                                 json={"phone": holder["phone"]})
+
+    for response in (added, edited):
+        error = (await response.json())["error"]
+        assert response.status == 409, error
+        assert "13811112222已被本校教师王老师（备注：语文组）使用" in error["message"]
+    assert await teacher_phones(db, admin) == phones_before
+    kept = await admin.json("PATCH", f"/teachers/{holder['id']}",
+                            json={"phone": holder["phone"], "remark": "数学组"})
+    assert kept["phone"] == holder["phone"]
+
+
+async def test_five_teachers_added_at_once_with_one_phone_number_make_one(
+        new_school, db):
+    admin = await new_school()
+
+    answers = await asyncio.gather(*(
+        admin.request("POST", "/teachers", json={
+            "name": f"同号{n}", "gender": "女", "phone": "13955556666"})
+        for n in range(5)))
+
+    statuses = sorted(response.status for response in answers)
+    assert statuses == [201, 409, 409, 409, 409]
+    winner = [await r.json() for r in answers if r.status == 201][0]
+    for response in answers:
+        if response.status == 409:
+            message = (await response.json())["error"]["message"]
+            assert f"已被本校教师{winner['name']}使用" in message
+    assert (await teacher_phones(db, admin)).count("13955556666") == 1
+
+
+async def test_search_matches_a_whole_phone_or_id_number(new_school):
+    admin = await new_school()
+    document = id_number()
+    teacher = await add_teacher(admin, name="钱老师", phone="13712345678",
+                                id_number=document)
+    await add_teacher(admin, name="孙老师", phone="13787654321")
+
+    for q in ("13712345678", document, document.lower()):
+        found = await admin.json("GET", "/teachers", params={"q": q})
+        assert [t["id"] for t in found["items"]] == [teacher["id"]], q
+    for q in ("1371234", document[:10]):
+        found = await admin.json("GET", "/teachers", params={"q": q})
+        assert found["total"] == 0, q
+
+
+async def test_imported_rows_are_told_whether_their_phone_or_id_number_is_taken(
+        new_school, bus):
+    admin = await new_school()
+    document = id_number()
+    await add_teacher(admin, name="王老师", phone="13811112222", id_number=document)
+    rows = [imported(2, phone="13811112222"),
+            imported(3, id_number=document),
+            imported(4, phone="13822223333"),
+            imported(5, phone="13822223333"),
+            imported(6, id_number=document, phone="13811112222")]
+
+    results = await bus.call("roster.import_teachers",
+                             {"job_id": str(uuid.uuid4()), "rows": rows},
+                             ctx=as_admin(admin))
+
+    errors = {r["row"]: r["error"] for r in results}
+    assert errors[4] is None
+    assert "13811112222已被本校教师王老师使用" in errors[2]
+    assert "证件号码" not in errors[2]
+    assert errors[3] == "证件号码与本校已有教师重复"
+    assert "13822223333已被本校教师导入4使用" in errors[5]
+    assert "证件号码" in errors[6] and "手机号码" in errors[6]
+    assert [r["kid"] is not None for r in results] == [False, False, True, False,
+                                                       False]
+
+
+async def test_known_teacher_phones_answers_the_ones_the_school_has(
+        new_school, bus):
+    admin, other = await new_school(), await new_school()
+    await add_teacher(admin, phone="13811112222")
+    await add_teacher(other, phone="13833334444")
+
+    known = await bus.call("roster.known_teacher_phones",
+                           {"phones": ["13833334444", "13811112222", "13900000000"]},
+                           ctx=as_admin(admin))
+
+    assert known == ["13811112222"]
+
+
+async def test_a_second_admin_cannot_take_a_teachers_phone_number(new_school,
+                                                                  operator):
+    admin = await new_school()
+    holder = await add_teacher(admin, name="王老师", phone="13811112222")
+
+    response = await operator.request(
+        "POST", f"/schools/{admin.school['id']}/admins",
+        json={"name": "新管理员", "gender": "女", "phone": holder["phone"],
+              "password": "Xiaoyuan2026"})
+
+    error = (await response.json())["error"]
+    assert response.status == 409, error
+    assert "已被本校教师王老师使用" in error["message"]

@@ -10,7 +10,7 @@ from shared.validators.id_numbers import MAINLAND_ID
 
 from services.roster.audit import record_change
 from services.roster.grades import school_grades
-from services.roster.handlers.teachers import teacher_event, teacher_out
+from services.roster.handlers.teachers import saved_teacher, teacher_event, teacher_out
 from services.roster.storage import schools as storage
 from services.roster.storage import teachers as teacher_storage
 
@@ -66,8 +66,11 @@ class SchoolHandlers:
             if await storage.school(connection, params.school_id) is None:
                 raise NotFound("学校不存在")
             fields = params.model_dump() | {"id_type": MAINLAND_ID}
-            row = await teacher_storage.insert_teacher(
-                connection, params.school_id, fields, [ADMIN]
+            row = await saved_teacher(
+                connection, params.school_id,
+                lambda: teacher_storage.insert_teacher(
+                    connection, params.school_id, fields, [ADMIN]),
+                fields["phone"],
             )
             await record_change(connection, caller, action="create",
                                 target_kind="teacher", target_id=row["id"],

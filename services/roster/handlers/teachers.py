@@ -10,6 +10,7 @@ from shared.contracts.common import ADMIN, Caller
 from shared.contracts.roster import (
     IdNumbersIn,
     PermissionsIn,
+    PhonesIn,
     RowResult,
     Teacher,
     TeacherIds,
@@ -35,6 +36,7 @@ log = get_logger("roster.teachers")
 
 TEACHER_NOT_FOUND = "教师不存在"
 DUPLICATE_ID_NUMBER = "证件号码与本校已有教师重复"
+PHONE_INDEX = "teachers_phone_in_school"
 LAST_ADMIN = "学校至少要保留一位启用的管理员，请先把管理员权限交给另一位教师"
 
 
@@ -58,16 +60,53 @@ async def ensure_an_admin_remains(connection, school_id) -> None:
         raise Conflict(LAST_ADMIN)
 
 
+def phone_taken(phone: str, holder) -> str:
+    """Whose number it is, so the admin can tell which record to correct."""
+    if holder is None:
+        return f"手机号码{phone}已被本校另一位教师使用，请核对后重新填写"
+    remark = f"（备注：{holder['remark']}）" if holder["remark"] else ""
+    return (f"手机号码{phone}已被本校教师{holder['name']}{remark}使用，"
+            "同一学校的教师不能使用相同的手机号码，请核对后重新填写")
+
+
+async def saved_teacher(connection, school_id, write, phone: str | None):
+    """The row `write()` answers; a conflict naming what clashed when it clashes.
+
+    The write runs in a savepoint, so after a clash the teacher holding the phone
+    number can still be looked up and named, even one added a moment ago by
+    another request.
+    """
+    try:
+        async with connection.transaction():
+            return await write()
+    except asyncpg.UniqueViolationError as error:
+        if error.constraint_name != PHONE_INDEX:
+            raise Conflict(DUPLICATE_ID_NUMBER) from None
+    holders = await storage.phone_holders(connection, school_id, [phone])
+    raise Conflict(phone_taken(phone, holders.get(phone)))
+
+
+def import_refusal(row: dict, known_id_numbers: set, phone_holders: dict) -> str:
+    """Why an imported row was skipped: its ID number, its phone number, or both."""
+    reasons = []
+    if row.get("id_number") in known_id_numbers:
+        reasons.append(DUPLICATE_ID_NUMBER)
+    if row.get("phone") in phone_holders:
+        reasons.append(phone_taken(row["phone"], phone_holders[row["phone"]]))
+    return "；".join(reasons) or DUPLICATE_ID_NUMBER
+
+
 class TeacherHandlers:
     @rpc(model=TeacherIn)
     async def create_teacher(self, params: TeacherIn, caller: Caller) -> Teacher:
         school_id = caller.require_school_admin()
+        fields = params.model_dump()
         async with self.pool.acquire() as connection, connection.transaction():
-            try:
-                row = await storage.insert_teacher(connection, school_id,
-                                                   params.model_dump())
-            except asyncpg.UniqueViolationError:
-                raise Conflict(DUPLICATE_ID_NUMBER) from None
+            row = await saved_teacher(
+                connection, school_id,
+                lambda: storage.insert_teacher(connection, school_id, fields),
+                fields["phone"],
+            )
             await record_change(connection, caller, action="create",
                                 target_kind="teacher", target_id=row["id"], after=row)
             await record_event(connection, "roster.teachers.created",
@@ -108,10 +147,11 @@ class TeacherHandlers:
                 raise NotFound(TEACHER_NOT_FOUND)
             if not changes:
                 return teacher_out(before, masked=False)
-            try:
-                after = await storage.update_teacher(connection, before["id"], changes)
-            except asyncpg.UniqueViolationError:
-                raise Conflict(DUPLICATE_ID_NUMBER) from None
+            after = await saved_teacher(
+                connection, school_id,
+                lambda: storage.update_teacher(connection, before["id"], changes),
+                changes.get("phone"),
+            )
             await record_change(connection, caller, action="update",
                                 target_kind="teacher", target_id=after["id"],
                                 before=before, after=after)
@@ -211,11 +251,21 @@ class TeacherHandlers:
                                                       params.id_numbers)
         return sorted(found)
 
+    @rpc(model=PhonesIn)
+    async def known_teacher_phones(self, params: PhonesIn, caller: Caller):
+        """Which of these phone numbers teachers of the caller's school already have."""
+        school_id = caller.require_school_admin()
+        async with self.pool.acquire() as connection:
+            found = await storage.existing_phones(connection, school_id,
+                                                  params.phones)
+        return sorted(found)
+
     @rpc(model=TeacherImportBatch)
     async def import_teachers(self, params: TeacherImportBatch, caller: Caller):
-        """Create a batch of imported teachers; sending the same batch again is harmless.
+        """Create a batch of imported teachers; the same batch sent again is harmless.
 
-        Answers each row with the kid it got, or why it was not created.
+        Answers each row with the kid it got, or why it was not created: its ID
+        number or its phone number already belongs to a teacher of the school.
         """
         school_id = caller.require_school_admin()
         rows = [r.model_dump() for r in params.rows]
@@ -233,8 +283,23 @@ class TeacherHandlers:
             refs = [f"{params.job_id}:{r['row']}" for r in rows]
             landed = {r["import_ref"]: r["kid"]
                       for r in await storage.teachers_by_import_refs(connection, refs)}
+            refusals = await self._import_refusals(
+                connection, school_id,
+                [row for row, ref in zip(rows, refs) if ref not in landed],
+            )
 
         log.info("teachers_imported", job_id=str(params.job_id), created=len(created))
         return [RowResult(row=row["row"], kid=landed.get(ref),
-                          error=None if landed.get(ref) else DUPLICATE_ID_NUMBER)
+                          error=refusals.get(row["row"]))
                 for row, ref in zip(rows, refs)]
+
+    @staticmethod
+    async def _import_refusals(connection, school_id, skipped: list[dict]) -> dict:
+        """Why each skipped row was skipped, by sheet row."""
+        if not skipped:
+            return {}
+        id_numbers = [row["id_number"] for row in skipped if row.get("id_number")]
+        phones = [row["phone"] for row in skipped if row.get("phone")]
+        known = await storage.existing_id_numbers(connection, school_id, id_numbers)
+        holders = await storage.phone_holders(connection, school_id, phones)
+        return {row["row"]: import_refusal(row, known, holders) for row in skipped}

@@ -76,6 +76,15 @@ async def enabled_admins(connection, school_id: UUID) -> int:
     )
 
 
+def _search(args: list, q: str) -> str:
+    """Part of a name, or a whole remark, kid, phone number or ID number."""
+    args.append(q)
+    n = len(args)
+    kid_match = f" OR kid::text = ${n}" if q.isdigit() else ""
+    return (f"(strpos(name, ${n}) > 0 OR remark = ${n}{kid_match}"
+            f" OR phone = ${n} OR id_number = upper(${n}))")
+
+
 async def teacher_page(connection, school_id: UUID, *, q: str | None,
                        status: str | None, limit: int, offset: int):
     """One page of a school's teachers by name, and how many match in all."""
@@ -85,10 +94,7 @@ async def teacher_page(connection, school_id: UUID, *, q: str | None,
         args.append(status)
         where.append(f"status = ${len(args)}")
     if q:
-        args.append(q)
-        n = len(args)
-        kid_match = f" OR kid::text = ${n}" if q.isdigit() else ""
-        where.append(f"(strpos(name, ${n}) > 0 OR remark = ${n}{kid_match})")
+        where.append(_search(args, q))
     condition = " AND ".join(where)
     total = await connection.fetchval(
         f"SELECT count(*) FROM teachers WHERE {condition}", *args
@@ -109,12 +115,32 @@ async def existing_id_numbers(connection, school_id: UUID, id_numbers: list[str]
     return {row["id_number"] for row in rows}
 
 
+async def existing_phones(connection, school_id: UUID, phones: list[str]):
+    rows = await connection.fetch(
+        "SELECT phone FROM teachers WHERE school_id = $1 AND phone = ANY($2)",
+        school_id, phones,
+    )
+    return {row["phone"] for row in rows}
+
+
+async def phone_holders(connection, school_id: UUID, phones: list[str]) -> dict:
+    """The teachers of the school holding these phone numbers, by number."""
+    rows = await connection.fetch(
+        f"SELECT {TEACHER_COLUMNS} FROM teachers"
+        f" WHERE school_id = $1 AND phone = ANY($2)",
+        school_id, phones,
+    )
+    return {row["phone"]: row for row in rows}
+
+
 async def insert_imported_teachers(connection, school_id: UUID, job_id: UUID,
                                    rows: list[dict]) -> list[asyncpg.Record]:
-    """Insert the rows not there yet; a row whose import_ref or ID number exists is skipped.
+    """Insert the rows not there yet; a row whose import_ref, ID number or phone
+    number exists is skipped.
 
-    No conflict target: a repeated import_ref (the batch sent again) and an ID
-    number the school already has are both skipped, and the caller tells them apart.
+    No conflict target: a repeated import_ref (the batch sent again), and an ID
+    number or a phone number the school already has, are all skipped, and the
+    caller tells them apart.
     """
     return await connection.fetch(
         f"""

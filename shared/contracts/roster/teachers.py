@@ -85,6 +85,10 @@ class IdNumbersIn(CleanText):
     id_numbers: list[str] = Field(max_length=10_000)
 
 
+class PhonesIn(CleanText):
+    phones: list[str] = Field(max_length=10_000)
+
+
 class TeacherChanges(PersonFields):
     """The fields of a teacher an admin may change; absent fields stay as they are."""
 
