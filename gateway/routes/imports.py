@@ -6,7 +6,7 @@ from urllib.parse import quote, unquote
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from shared.contracts.importer import Job, KindRef, RowStatus
+from shared.contracts.importer import Job, KindRef, Resolved, ResolveIn, RowStatus
 from shared.errors import BadFile, FileTooLarge, InvalidInput
 from shared.validation import parse
 
@@ -94,6 +94,21 @@ async def job_rows(call: Call):
     })
 
 
+@api.route("POST", "/imports/{job}/resolve", auth=ADMIN, body=ResolveIn,
+           response=Resolved, tag="导入",
+           summary="备课组长、任课关系导入：处理重名（红色，从候选教师中选一位）和"
+                   "未找到（蓝色，只能移除）的教师姓名。每项为 {row, column, name, "
+                   "teacher_id}：column 是学科名或“班主任”，teacher_id 为行中 "
+                   "issues 的候选教师之一，null 表示移除这个名字；不写 row 或 "
+                   "column 时作用于所有含这个名字的行或列。skip_rows 中的行不导入"
+                   "（记为错误行）。未找到的名字不处理也会在导入时略过；要导入的行里"
+                   "只要还有未选择的重名教师，就不能确认导入。返回任务和改动过的行")
+async def resolve(call: Call):
+    return await call.rpc("importer.resolve", {
+        "job_id": call.path_uuid("job", NOT_FOUND), **call.body.model_dump(mode="json"),
+    })
+
+
 @api.route("POST", "/imports/{job}/confirm", auth=ADMIN, response=Job, status=202,
            tag="导入", summary="确认导入：正确的行分批写入，错误的行留在错误报告里")
 async def confirm(call: Call):
@@ -117,3 +132,11 @@ async def export_teachers(call: Call):
            summary="导出在校学生（含 kid，可修改班级、学号后作为更新导入）")
 async def export_students(call: Call):
     return xlsx_response(await call.rpc("importer.export_students", timeout=120))
+
+
+@api.route("GET", "/exports/students-missing-id.xlsx", auth=ADMIN, binary=XLSX,
+           tag="导出",
+           summary="导出还没有证件号码的在校学生（含 kid），补全证件号码后作为补全导入")
+async def export_students_missing_id(call: Call):
+    return xlsx_response(await call.rpc("importer.export_students_missing_id",
+                                        timeout=120))

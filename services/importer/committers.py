@@ -12,6 +12,15 @@ from shared.errors import InvalidInput
 
 from shared.validators.grades import grade_number
 
+from services.importer.committers_staffing import (
+    AssignmentCommitter,
+    PrepLeaderCommitter,
+)
+from services.importer.committers_updates import (
+    IdCompletionCommitter,
+    StudentUpdateCommitter,
+)
+
 DUPLICATE_TEACHER = "证件号码与本校已有教师重复"
 
 
@@ -118,7 +127,14 @@ async def _administrative_classes(bus, job) -> set[tuple[int, int]]:
         page += 1
 
 
-_COMMITTERS = {"teachers": TeacherCommitter(), "students": StudentCommitter()}
+_COMMITTERS = {
+    "teachers": TeacherCommitter(),
+    "students": StudentCommitter(),
+    "students-update": StudentUpdateCommitter(),
+    "students-id-completion": IdCompletionCommitter(),
+    "prep-leaders": PrepLeaderCommitter(),
+    "assignments": AssignmentCommitter(),
+}
 
 
 def committer_for(kind: str):

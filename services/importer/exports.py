@@ -21,6 +21,8 @@ TEACHER_COLUMNS = ("kid", "姓名", "性别", "备注", "权限", "状态")
 STUDENT_COLUMNS = ("kid", "姓名", "性别", "年级", "班级", "学号", "证件号码",
                    "证件类型(中国大陆居民身份证、香港特区护照/身份证明、澳门特区护照/身份证明、"
                    "台湾居民来往大陆身份证明、外籍护照)", "学籍号", "就读方式")
+# The students lacking an ID number, to fill in and import as an ID-number completion.
+MISSING_ID_COLUMNS = (*STUDENT_COLUMNS[:2], *STUDENT_COLUMNS[3:8])
 STATUS_NAMES = {"active": "在职", "disabled": "停用"}
 
 
@@ -37,6 +39,12 @@ def student_row(student: dict) -> list:
             student["student_number"] or "", student["id_number"] or "",
             student["id_type"], student["registry_number"] or "",
             student["enrolment"]]
+
+
+def missing_id_row(student: dict) -> list:
+    return [str(student["kid"]), student["name"], student["grade_name"] or "",
+            student["class_name"] or "", student["student_number"] or "", "",
+            student["id_type"]]
 
 
 async def write_workbook(header: Iterable[str], rows: AsyncIterator[list],

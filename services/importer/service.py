@@ -23,6 +23,8 @@ from shared.contracts.importer import (
     JobRow,
     KindRef,
     Progress,
+    Resolved,
+    ResolveRequest,
     RowsQuery,
     Summary,
     UploadIn,
@@ -34,9 +36,10 @@ from shared.service import Service, rpc
 from shared.validators.id_numbers import mask_id_number
 from shared.validators.phones import mask_phone
 
-from services.importer import exports, storage
+from services.importer import exports, issue_storage, resolutions, storage
 from services.importer.committers import committer_for
-from services.importer.kinds import get_kind
+from services.importer.committers_staffing import NAMED_KINDS
+from services.importer.kinds import Column, get_kind
 from services.importer.sheets.reader import sniff_xlsx
 from services.importer.sheets.template import error_workbook, template_workbook
 from services.importer.worker import JobRunner
@@ -47,7 +50,12 @@ JOB_QUEUE = "importer.jobs"
 JOB_NOT_FOUND = "导入任务不存在"
 
 
-def job_out(row) -> Job:
+# Kinds whose template is an export of the school's students, to edit and import.
+EXPORTED_TEMPLATES = {"students-update": "export_students",
+                      "students-id-completion": "export_students_missing_id"}
+
+
+def job_out(row, open_rows: list[int] = ()) -> Job:
     job = Job(
         id=row["id"], kind=row["kind"], state=row["state"], filename=row["filename"],
         all_or_nothing=row["all_or_nothing"],
@@ -62,7 +70,41 @@ def job_out(row) -> Job:
         job.message = row["failure"]
     elif row["state"] == "ready":
         job.message = f"共{row['total']}行，{row['ok']}行可导入，{row['errors']}行有错误"
+        if open_rows:
+            job.unresolved = len(open_rows)
+            job.message += f"，{len(open_rows)}行有同名教师待选择"
     return job
+
+
+def row_out(row) -> JobRow:
+    """A row as the preview shows it; a staffing row's issues apart from its data."""
+    data = masked_data(row["data"])
+    issues = data.pop("issues", [])
+    data.pop("notes", None)
+    # A staffing row lands without a kid of its own (see committers_staffing).
+    kid = row.get("kid") or None
+    return JobRow(row=row["row"], status=row["status"], messages=row["messages"],
+                  data=data, kid=kid, issues=issues)
+
+
+def report_table(columns: tuple[Column, ...], rows) -> tuple[list[Column], list]:
+    """The error report's columns and rows: a rest column becomes one column per
+    header the refused rows filled in, as the file had them."""
+    rest = next((c.field for c in columns if c.kind == "rest"), None)
+    table = [(r["row"], r["raw"], r["messages"]) for r in rows]
+    if rest is None:
+        return list(columns), table
+    headers = list(dict.fromkeys(header for _, raw, _ in table
+                                 for header in raw.get(rest) or {}))
+    fixed = [c for c in columns if c.kind != "rest"]
+    return (fixed + [Column(f"{rest}:{h}", h, width=16) for h in headers],
+            [(number, _flattened(raw, rest), messages)
+             for number, raw, messages in table])
+
+
+def _flattened(raw: dict, rest: str) -> dict:
+    cells = raw.get(rest) or {}
+    return raw | {f"{rest}:{header}": value for header, value in cells.items()}
 
 
 def masked_data(data: dict) -> dict:
@@ -106,10 +148,21 @@ class ImporterService(Service):
 
     @rpc(model=KindRef)
     async def template(self, params: KindRef, caller: Caller) -> FileOut:
+        """The kind's template. Staffing templates list the school's grades (or
+        classes) and subjects; an update's template is the export it edits."""
         caller.require_school_admin()
-        committer_for(params.kind)
+        committer = committer_for(params.kind)
         kind = get_kind(params.kind)
-        content = await asyncio.to_thread(template_workbook, kind.columns)
+        if params.kind in EXPORTED_TEMPLATES:
+            exported = await getattr(self, EXPORTED_TEMPLATES[params.kind])({}, caller)
+            return FileOut(filename=kind.template_filename,
+                           content_b64=exported.content_b64)
+
+        columns, rows = kind.columns, []
+        if hasattr(committer, "template"):
+            ctx = {"caller": caller.model_dump(mode="json")}
+            columns, rows = await committer.template(self.bus, ctx)
+        content = await asyncio.to_thread(template_workbook, columns, rows=rows)
         return FileOut(filename=kind.template_filename,
                        content_b64=base64.b64encode(content).decode())
 
@@ -128,6 +181,14 @@ class ImporterService(Service):
         return await self._export(caller, "roster.students_for_export",
                                   exports.student_row, exports.STUDENT_COLUMNS,
                                   "学生", "学生列表.xlsx")
+
+    @rpc
+    async def export_students_missing_id(self, params: dict, caller: Caller) -> FileOut:
+        """The school's current students without an ID number, to fill in and
+        import as an ID-number completion."""
+        return await self._export(caller, "roster.students_missing_id_for_export",
+                                  exports.missing_id_row, exports.MISSING_ID_COLUMNS,
+                                  "缺少证件号码的学生", "缺少证件号码的学生.xlsx")
 
     async def _export(self, caller: Caller, method: str, to_row, header, title: str,
                       filename: str) -> FileOut:
@@ -188,10 +249,17 @@ class ImporterService(Service):
             raise NotFound(JOB_NOT_FOUND)
         return row
 
+    async def _open_rows(self, connection, job) -> list[int]:
+        """The rows of a previewed staffing job still waiting for a choice."""
+        if job["kind"] not in NAMED_KINDS or job["state"] != "ready":
+            return []
+        return await issue_storage.open_rows(connection, job["id"])
+
     @rpc(model=JobRef)
     async def get_job(self, params: JobRef, caller: Caller) -> Job:
         async with self.pool.acquire() as connection:
-            return job_out(await self._job(connection, caller, params.job_id))
+            job = await self._job(connection, caller, params.job_id)
+            return job_out(job, await self._open_rows(connection, job))
 
     @rpc(model=RowsQuery)
     async def job_rows(self, params: RowsQuery, caller: Caller) -> dict:
@@ -201,9 +269,7 @@ class ImporterService(Service):
                 connection, params.job_id, params.status, params.page_size,
                 params.offset,
             )
-        items = [JobRow(row=r["row"], status=r["status"], messages=r["messages"],
-                        data=masked_data(r["data"]), kid=r["kid"]) for r in rows]
-        return {"items": items, "total": total}
+        return {"items": [row_out(r) for r in rows], "total": total}
 
     @rpc(model=JobRef)
     async def confirm(self, params: JobRef, caller: Caller) -> Job:
@@ -221,6 +287,7 @@ class ImporterService(Service):
             if row["all_or_nothing"] and row["errors"]:
                 raise Conflict(f"文件中有{row['errors']}行错误，本次选择了全部正确才导入，"
                                "请修改后重新上传")
+            await self._refuse_open_rows(connection, row)
             await storage.set_state(connection, row["id"], "committing")
             await record_event(connection, "importer.job.commit",
                                {"job_id": str(row["id"])})
@@ -228,15 +295,69 @@ class ImporterService(Service):
         log.info("job_confirmed", job_id=str(params.job_id))
         return job_out(row)
 
+    async def _refuse_open_rows(self, connection, job) -> None:
+        open_rows = await self._open_rows(connection, job)
+        if open_rows:
+            shown = "、".join(map(str, open_rows[:10]))
+            if len(open_rows) > 10:
+                shown += "等"
+            raise Conflict(f"还有{len(open_rows)}行有同名教师没有选择（第{shown}行）："
+                           "请先为每个同名的名字选择一位教师，或把这些行移出本次导入",
+                           details={"rows": open_rows})
+
+    @rpc(model=ResolveRequest)
+    async def resolve(self, params: ResolveRequest, caller: Caller) -> Resolved:
+        """Settle the teacher names of a previewed staffing job (see resolutions).
+
+        Answers the job with its new summary and the rows that changed; the job
+        can be confirmed once no row it keeps has a same-name teacher to choose.
+        """
+        async with self.pool.acquire() as connection, connection.transaction():
+            job = await self._job(connection, caller, params.job_id)
+            job = await storage.lock_job(connection, job["id"])
+            if job["kind"] not in NAMED_KINDS:
+                raise Conflict("这种导入没有需要选择的教师")
+            if job["state"] != "ready":
+                raise Conflict("只有检查完成、尚未确认的导入任务可以选择教师")
+            rows = await self._rows_to_settle(connection, job["id"], params)
+            settled = resolutions.settle(rows, params.resolutions, params.skip_rows)
+            await issue_storage.save_rows(connection, job["id"],
+                                          list(settled.rows.values()))
+            await issue_storage.log_resolutions(connection, job["id"],
+                                                caller.account_id, settled.log)
+            job = await self._recount(connection, job["id"])
+            open_rows = await self._open_rows(connection, job)
+        log.info("job_resolved", job_id=str(job["id"]), rows=len(settled.rows),
+                 unresolved=len(open_rows))
+        items = [row_out(row) for row in sorted(settled.rows.values(),
+                                                key=lambda r: r["row"])]
+        return Resolved(job=job_out(job, open_rows), items=items, total=len(items))
+
+    async def _rows_to_settle(self, connection, job_id: UUID,
+                              params: ResolveRequest) -> dict[int, dict]:
+        named = {choice.row for choice in params.resolutions} | set(params.skip_rows)
+        found = await issue_storage.rows_for_update(
+            connection, job_id, sorted(n for n in named if n is not None))
+        if None in named:
+            found += await issue_storage.rows_for_update(connection, job_id, None)
+        return {row["row"]: dict(row) for row in found}
+
+    async def _recount(self, connection, job_id: UUID):
+        counts = await storage.count_by_status(connection, job_id)
+        await storage.set_state(
+            connection, job_id, "ready",
+            ok=counts.get("ok", 0) + counts.get("warning", 0),
+            warnings=counts.get("warning", 0), errors=counts.get("error", 0),
+        )
+        return await storage.lock_job(connection, job_id)
+
     @rpc(model=JobRef)
     async def error_report(self, params: JobRef, caller: Caller) -> FileOut:
         async with self.pool.acquire() as connection:
             job = await self._job(connection, caller, params.job_id)
             rows = await storage.error_rows(connection, params.job_id)
         kind = get_kind(job["kind"])
-        content = await asyncio.to_thread(
-            error_workbook, kind.columns,
-            [(r["row"], r["raw"], r["messages"]) for r in rows],
-        )
+        columns, table = report_table(kind.columns, rows)
+        content = await asyncio.to_thread(error_workbook, columns, table)
         return FileOut(filename=f"{kind.title}导入错误报告.xlsx",
                        content_b64=base64.b64encode(content).decode())

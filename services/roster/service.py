@@ -14,7 +14,9 @@ from services.roster.handlers.grades import GradeHandlers
 from services.roster.handlers.school_settings import SchoolSettingsHandlers
 from services.roster.handlers.schools import SchoolHandlers
 from services.roster.handlers.staffing import StaffingHandlers
+from services.roster.handlers.staffing_imports import StaffingImportHandlers
 from services.roster.handlers.student_imports import StudentImportHandlers
+from services.roster.handlers.student_updates import StudentUpdateHandlers
 from services.roster.handlers.students import StudentHandlers
 from services.roster.handlers.teachers import TeacherHandlers
 
@@ -26,8 +28,10 @@ class RosterService(
     ClassHandlers,
     TeacherHandlers,
     StaffingHandlers,
+    StaffingImportHandlers,
     StudentHandlers,
     StudentImportHandlers,
+    StudentUpdateHandlers,
     AuditHandlers,
     Service,
 ):

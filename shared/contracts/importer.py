@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.common import PageQuery
 
@@ -54,8 +54,31 @@ class Job(BaseModel):
     progress: Progress
     summary: Summary
     message: str | None = None
+    unresolved: int = Field(0, title="同名教师待选择的行数")
     created_at: datetime
     finished_at: datetime | None = None
+
+
+class Candidate(BaseModel):
+    """A teacher a name may mean, told apart by kid and remark."""
+
+    id: UUID
+    kid: int
+    name: str
+    remark: str | None
+
+
+class RowIssue(BaseModel):
+    """A teacher name of a staffing row that matched several teachers ("ambiguous",
+    shown red: pick one) or none ("unknown", shown blue: dropped on import).
+    `resolved` once the admin chose; `teacher_id` is the choice (null: dropped)."""
+
+    column: str
+    name: str
+    kind: Literal["ambiguous", "unknown"]
+    candidates: list[Candidate]
+    resolved: bool = False
+    teacher_id: UUID | None = None
 
 
 class JobRow(BaseModel):
@@ -64,6 +87,39 @@ class JobRow(BaseModel):
     messages: list[str]
     data: dict
     kid: int | None = None
+    issues: list[RowIssue] = []
+
+
+class Resolution(BaseModel):
+    """The admin's choice for a name: a teacher among its candidates, or null to
+    drop the name. Without `row` it applies to every row with the name; without
+    `column`, to every column of the row."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    row: int | None = Field(None, ge=1, title="行号")
+    column: str | None = Field(None, max_length=50, title="列")
+    name: str = Field(min_length=1, max_length=50, title="姓名")
+    teacher_id: UUID | None = Field(title="教师")
+
+
+class ResolveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    resolutions: list[Resolution] = Field([], max_length=5000, title="选择")
+    skip_rows: list[int] = Field([], max_length=5000, title="不导入的行")
+
+
+class ResolveRequest(ResolveIn, JobRef):
+    pass
+
+
+class Resolved(BaseModel):
+    """The job after the choices, and the rows they changed."""
+
+    job: Job
+    items: list[JobRow]
+    total: int
 
 
 class FileOut(BaseModel):

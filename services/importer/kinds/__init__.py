@@ -6,11 +6,18 @@ from services.importer.kinds.base import (
     RowOutcome,
     RowValidator,
 )
+from services.importer.kinds.staffing import ASSIGNMENTS, PREP_LEADERS
+from services.importer.kinds.student_updates import (
+    STUDENTS_ID_COMPLETION,
+    STUDENTS_UPDATE,
+)
 from services.importer.kinds.students import STUDENTS
 from services.importer.kinds.teachers import TEACHERS
 from shared.errors import NotFound
 
-KINDS: dict[str, ImportKind] = {kind.name: kind for kind in (TEACHERS, STUDENTS)}
+KINDS: dict[str, ImportKind] = {kind.name: kind for kind in (
+    TEACHERS, STUDENTS, STUDENTS_UPDATE, STUDENTS_ID_COMPLETION, PREP_LEADERS,
+    ASSIGNMENTS)}
 
 
 def get_kind(name: str) -> ImportKind:

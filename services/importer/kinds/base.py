@@ -17,7 +17,7 @@ from services.importer.sheets.headers import header_key
 if TYPE_CHECKING:
     from services.importer.sheets.reader import SheetRow
 
-ColumnKind = Literal["text", "choice", "id_number", "phone"]
+ColumnKind = Literal["text", "choice", "id_number", "phone", "rest"]
 Status = Literal["ok", "warning", "error"]
 
 
@@ -28,7 +28,9 @@ class Column:
     `required` columns must be in the file and filled in on every row. `kind`
     decides how the reader hands over cells Excel typed as numbers: as text, except
     for ID numbers, which stay numbers so the check can tell the digits were lost.
-    `choices` become a drop-down list in the template.
+    `choices` become a drop-down list in the template. A "rest" column, at most
+    one per kind, has no header of its own: it takes every further headed column
+    of the file (one per subject, say) as a dict of filled cells by header.
     """
 
     field: str

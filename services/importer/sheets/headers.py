@@ -5,6 +5,9 @@ spaces anywhere in the cell, full-width or ASCII brackets, the asterisk some peo
 put before required fields, and, for a header that carries a parenthesised list such
 as 证件类型(中国大陆居民身份证、…), the list itself: 证件类型 alone, or with any
 bracketed text after it, is the same column.
+
+A kind may end with one "rest" column: every further headed cell of the header row
+(the subjects of a staffing template, one column each) is read into it by header.
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ HEADER_SEARCH_ROWS = 10
 
 
 class HeaderMatch(NamedTuple):
-    """Where the header was: its sheet row, each found field's cell index."""
+    """Where the header was: its sheet row, each found field's cell index, and the
+    (header, cell index) pairs that the kind's rest column collects."""
 
     row: int
     positions: dict[str, int]
     missing: list[Column]
+    rest: tuple[tuple[str, int], ...] = ()
 
 
 def header_key(text: object) -> str:
@@ -43,17 +48,22 @@ def match_header(
     cells: Sequence[object], columns: Sequence[Column], *, row: int = 1
 ) -> HeaderMatch:
     """Match one row's cells against the columns; BadFile when a column repeats."""
+    collects = any(c.kind == "rest" for c in columns)
     positions: dict[str, int] = {}
+    rest: dict[str, tuple[str, int]] = {}
     for index, cell in enumerate(cells):
-        column = _column_for(header_key(cell), columns)
+        key = header_key(cell)
+        column = _column_for(key, columns)
         if column is None:
+            if collects and key:
+                _collect(rest, str(cell), key, index)
             continue
         if column.field in positions:
             raise BadFile(_repeated_message(column, positions[column.field], index))
         positions[column.field] = index
 
     missing = [c for c in columns if c.required and c.field not in positions]
-    return HeaderMatch(row, positions, missing)
+    return HeaderMatch(row, positions, missing, tuple(rest.values()))
 
 
 def find_header(
@@ -87,10 +97,24 @@ def column_letter(index: int) -> str:
     return letters
 
 
+def _collect(rest: dict[str, tuple[str, int]], text: str, key: str,
+             index: int) -> None:
+    """Note a header the rest column takes, as written (spaces trimmed)."""
+    header = " ".join(text.split())
+    if key in rest:
+        raise BadFile(
+            f"表头“{header}”出现了两次（第{column_letter(rest[key][1])}列和"
+            f"第{column_letter(index)}列），请删除多余的一列后再上传"
+        )
+    rest[key] = (header, index)
+
+
 def _column_for(key: str, columns: Sequence[Column]) -> Column | None:
     if not key:
         return None
     for column in columns:
+        if column.kind == "rest":
+            continue
         if key in column.header_keys:
             return column
         short = column.header_keys[0]
@@ -108,7 +132,7 @@ def _repeated_message(column: Column, first: int, again: int) -> str:
 
 def _missing_message(best: HeaderMatch | None, columns: Sequence[Column]) -> str:
     if best is None:
-        expected = "、".join(c.short_header for c in columns)
+        expected = "、".join(c.short_header for c in columns if c.kind != "rest")
         return (
             f"没有找到表头，第一行应为：{expected}。"
             "请下载模板，按模板填写后再上传"

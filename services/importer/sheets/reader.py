@@ -67,6 +67,7 @@ def read_rows(
     The file, its archive and its header are checked at once: BadFile or
     FileTooLarge is raised by this call, before any row is read. Blank rows are
     skipped. Iterating raises FileTooLarge on meeting filled-in row max_rows + 1.
+    A kind's rest column comes as a dict of its filled cells by header.
     """
     archive = _open_xlsx(data)
     sheet_rows = _check_archive(archive, data, max_unzipped_bytes)
@@ -82,8 +83,14 @@ def read_rows(
 
     plan = [(c.field, header.positions[c.field], c.kind == "id_number")
             for c in columns if c.field in header.positions]
-    absent = [c.field for c in columns if c.field not in header.positions]
-    return _data_rows(rows, header.row + 1, plan, absent, max_rows)
+    absent = [c.field for c in columns
+              if c.field not in header.positions and c.kind != "rest"]
+    rest = next((c.field for c in columns if c.kind == "rest"), None)
+    if rest is None:
+        return _data_rows(rows, header.row + 1, plan, absent, max_rows)
+    plan += [(_rest_field(index), index, False) for _, index in header.rest]
+    return _with_rest(_data_rows(rows, header.row + 1, plan, absent, max_rows),
+                      rest, header.rest)
 
 
 def sniff_xlsx(data: bytes) -> None:
@@ -224,6 +231,25 @@ def _first_visible_sheet(data: bytes) -> python_calamine.CalamineSheet:
     except python_calamine.CalamineError:
         raise BadFile(_DAMAGED) from None
     raise BadFile("文件中没有可以读取的工作表，请使用下载的模板填写")
+
+
+def _with_rest(
+    data_rows: Iterator[SheetRow], field: str, rest: tuple[tuple[str, int], ...]
+) -> Iterator[SheetRow]:
+    """Rows whose `field` holds the rest column's filled cells by header.
+
+    _data_rows hands the rest cells over as ordinary fields named by their index
+    (see read_rows); they are gathered here, blank ones left out.
+    """
+    for row in data_rows:
+        values = row.values
+        values[field] = {header: cell for header, index in rest
+                         if (cell := values.pop(_rest_field(index))) is not None}
+        yield row
+
+
+def _rest_field(index: int) -> str:
+    return f"\x00rest{index}"
 
 
 def _data_rows(

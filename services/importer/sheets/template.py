@@ -33,12 +33,17 @@ _REASON_FILL = PatternFill("solid", fgColor="FFF2CC")
 
 
 def template_workbook(
-    columns: Sequence[Column], *, sheet_title: str = "Sheet1"
+    columns: Sequence[Column],
+    *,
+    sheet_title: str = "Sheet1",
+    rows: Iterable[Sequence[object]] = (),
 ) -> bytes:
     """A blank template: the header row in the manual's words and nothing else.
 
     Columns are text-formatted and as wide as their content needs; columns with
-    choices get a drop-down list that refuses anything else.
+    choices get a drop-down list that refuses anything else. `rows` are written
+    under the header as they are: the school's grades or classes of a staffing
+    template, for the admin to fill in beside.
     """
     workbook = Workbook()
     sheet = workbook.active
@@ -55,6 +60,8 @@ def template_workbook(
         if column.choices:
             sheet.add_data_validation(_choice_list(column, letter))
 
+    for values in rows:
+        sheet.append([neutralise_cell(value) for value in values])
     sheet.row_dimensions[1].height = _header_height(columns)
     sheet.freeze_panes = "A2"
     return _saved(workbook)
