@@ -31,8 +31,8 @@ async def list_students(call: Call):
 
 @api.route("POST", "/students", auth=ADMIN, body=StudentIn, response=NewStudent,
            status=201, tag="学生",
-           summary="添加学生（学号本校唯一）；证件号码曾从其他学校转出的，沿用原 kid，"
-                   "transferred_in 为 true")
+           summary="添加学生（学号在同一班级内唯一，未分班的学生在本年级内唯一）；"
+                   "证件号码曾从其他学校转出的，沿用原 kid，transferred_in 为 true")
 async def create_student(call: Call):
     return await call.rpc("roster.create_student", call.body)
 

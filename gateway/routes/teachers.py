@@ -16,7 +16,8 @@ NOT_FOUND = "教师不存在"
 
 
 @api.route("GET", "/teachers", auth=ADMIN, query=TeacherQuery, tag="教师",
-           summary="教师列表与搜索（手机号、证件号码打码显示）")
+           summary="教师列表与搜索：q 搜姓名的一部分，或完整的备注、kid、手机号码、"
+                   "证件号码；列表中手机号、证件号码打码显示")
 async def list_teachers(call: Call):
     return await call.rpc("roster.list_teachers", call.query)
 

@@ -45,6 +45,23 @@ async def test_the_settings_page_shows_counts_and_the_term(new_school, db):
     assert page["counts"]["subjects"] > 5
 
 
+async def test_every_settings_answer_has_the_settings_page_shape(new_school, db):
+    admin = await new_school()
+    await make_classes(admin, db, 7, 2)
+
+    patched = await admin.json("PATCH", "/school", json={
+        "academic_year": "2026-2027", "stages": ["junior", "senior"]})
+    page = await admin.json("GET", "/school/settings")
+    unchanged = await admin.json("PATCH", "/school", json={"term": 1})
+    switched = await admin.json("POST", "/school/term", json={
+        "academic_year": "2026-2027", "term": 2})
+    with_logo = await admin.json("PUT", "/school/logo", data=PNG)
+
+    assert patched == page == unchanged
+    assert page["counts"]["classes"] == 2 and page["counts"]["teachers"] == 1
+    assert switched["counts"] == with_logo["counts"] == page["counts"]
+
+
 async def test_a_year_alone_starts_in_the_first_term(new_school):
     admin = await new_school()
 

@@ -467,3 +467,16 @@ async def test_export_lists_current_students_in_full_for_reimport(new_school):
     assert exported[str(student["kid"])][3:7] == [
         "初一年级", "(1)班", student["student_number"], number]
     assert exported[str(student["kid"])][1] == "'=HYPERLINK(1)"
+
+
+async def test_the_api_document_says_a_student_number_is_unique_within_a_class(http):
+    document = await (await http.get("/api/v1/openapi.json")).json()
+
+    summary = document["paths"]["/api/v1/students"]["post"]["summary"]
+    schemas = document["components"]["schemas"]
+    described = [schemas[name]["properties"]["student_number"]["description"]
+                 for name in ("StudentIn", "StudentChanges")]
+
+    assert "本校唯一" not in summary
+    assert "学号在同一班级内唯一，未分班的学生在本年级内唯一" in summary
+    assert all("同一班级内不能重复" in text and "本年级" in text for text in described)

@@ -45,7 +45,10 @@ IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 _SETTINGS_FIELDS = ("name", "stages", "academic_year", "term")
 
 
-def settings_out(row, counts: dict | None = None) -> SchoolSettings:
+async def settings_out(connection, row) -> SchoolSettings:
+    """The school as its settings page shows it, counts included: every answer
+    about the settings has this one shape."""
+    counts = await storage.counts(connection, row["id"])
     return SchoolSettings.model_validate(
         dict(row) | {"term_name": term_name(row["academic_year"], row["term"]),
                      "has_logo": row["logo_type"] is not None, "counts": counts}
@@ -98,8 +101,7 @@ class SchoolSettingsHandlers:
             row = await storage.settings(connection, school_id)
             if row is None:
                 raise NotFound(SCHOOL_NOT_FOUND)
-            counts = await storage.counts(connection, school_id)
-        return settings_out(row, counts)
+            return await settings_out(connection, row)
 
     @rpc(model=SchoolChanges)
     async def update_school_settings(self, params: SchoolChanges,
@@ -111,7 +113,7 @@ class SchoolSettingsHandlers:
             before = await _school_for_update(connection, school_id)
             changes = self._settings_changes(before, params)
             if not changes:
-                return settings_out(before)
+                return await settings_out(connection, before)
 
             if "stages" in changes:
                 await self._change_stages(connection, school_id, before["stages"],
@@ -123,8 +125,9 @@ class SchoolSettingsHandlers:
                                 before=settings_fields(before),
                                 after=settings_fields(after))
             await record_event(connection, "roster.school.changed", school_event(after))
+            settings = await settings_out(connection, after)
         log.info("school_settings_changed", fields=sorted(changes))
-        return settings_out(after)
+        return settings
 
     @staticmethod
     def _settings_changes(before, params: SchoolChanges) -> dict:
@@ -174,7 +177,8 @@ class SchoolSettingsHandlers:
         async with self.pool.acquire() as connection, connection.transaction():
             before = await _school_for_update(connection, school_id)
             if all(before[name] == value for name, value in target.items()):
-                return TermSwitch(**settings_out(before).model_dump(), changed=False)
+                settings = await settings_out(connection, before)
+                return TermSwitch(**settings.model_dump(), changed=False)
             refusal = term_switch_refusal(before, params.academic_year, params.term)
             if refusal:
                 raise Conflict(refusal)
@@ -184,7 +188,8 @@ class SchoolSettingsHandlers:
                                 target_kind="school", target_id=school_id,
                                 before={k: before[k] for k in target}, after=target)
             await record_event(connection, "roster.school.changed", school_event(after))
-        return TermSwitch(**settings_out(after).model_dump(), changed=True)
+            settings = await settings_out(connection, after)
+        return TermSwitch(**settings.model_dump(), changed=True)
 
     # --- logo ------------------------------------------------------------------
 
@@ -208,14 +213,14 @@ class SchoolSettingsHandlers:
         async with self.pool.acquire() as connection, connection.transaction():
             before = await _school_for_update(connection, school_id)
             if content is None and before["logo_type"] is None:
-                return settings_out(before)
+                return await settings_out(connection, before)
             after = await storage.set_logo(connection, school_id, content, kind)
             await record_change(
                 connection, caller, action="logo", target_kind="school",
                 target_id=school_id, before={"logo_type": before["logo_type"]},
                 after={"logo_type": kind, "bytes": len(content or b"")},
             )
-        return settings_out(after)
+            return await settings_out(connection, after)
 
     @rpc
     async def school_logo(self, params: dict, caller: Caller) -> dict:

@@ -107,7 +107,7 @@ class SchoolSettings(School):
     term_name: str | None = None
     has_logo: bool = False
     updated_at: datetime | None = None
-    counts: SchoolCounts | None = None
+    counts: SchoolCounts
 
 
 class TermSwitch(SchoolSettings):

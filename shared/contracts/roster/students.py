@@ -15,6 +15,7 @@ StudentStatus = Literal["active", "disabled", "graduated"]
 Enrolment = Literal["在籍", "借读"]
 
 STUDENT_CODE_MAX = 32
+STUDENT_NUMBER_RULE = "同一班级内不能重复；未分班的学生在本年级内不能重复"
 TRANSFER_REASON_MAX = 200
 
 # A grade travels as its number (7) or any of its names (初一年级, 七年级); the
@@ -94,7 +95,7 @@ class StudentIn(_StudentFields):
     id_number: str | None = Field(None, title="证件号码")
     grade: _GradeField = Field(title="年级")
     class_id: UUID | None = Field(None, title="班级")
-    student_number: str = Field(title="学号")
+    student_number: str = Field(title="学号", description=STUDENT_NUMBER_RULE)
     registry_number: str | None = Field(None, title="学籍号")
     enrolment: Enrolment = Field("在籍", title="统计")
 
@@ -117,7 +118,8 @@ class StudentChanges(_StudentFields):
     id_number: str | None = Field(None, title="证件号码")
     grade: _GradeField | None = Field(None, title="年级")
     class_id: UUID | None = Field(None, title="班级")
-    student_number: str | None = Field(None, title="学号")
+    student_number: str | None = Field(None, title="学号",
+                                       description=STUDENT_NUMBER_RULE)
     registry_number: str | None = Field(None, title="学籍号")
     enrolment: Enrolment | None = Field(None, title="统计")
 
