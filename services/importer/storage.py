@@ -58,11 +58,24 @@ async def clear_rows(connection, job_id: UUID) -> None:
 
 
 async def copy_rows(connection, job_id: UUID, outcomes) -> None:
+    """Store checked rows. Of a row's cells as uploaded (raw) only those its
+    checked values (data) do not hold as they are are kept: most cells pass
+    through unchanged, and each byte less is less JSON to write and to parse."""
     await connection.copy_records_to_table(
         "job_rows",
         columns=["job_id", "row", "status", "messages", "data", "raw"],
-        records=[(job_id, o.row, o.status, o.messages, o.data, o.raw) for o in outcomes],
+        records=[(job_id, o.row, o.status, o.messages, o.data,
+                  _cells_beyond(o.raw, o.data)) for o in outcomes],
     )
+
+
+def _cells_beyond(raw: dict, data: dict) -> dict:
+    """The cells of `raw` that `data` lacks or holds otherwise (another type or
+    value): `data | _cells_beyond(raw, data)` gives every cell of `raw` back."""
+    missing = object()
+    return {key: value for key, value in raw.items()
+            if type(found := data.get(key, missing)) is not type(value)
+            or found != value}
 
 
 async def count_by_status(connection, job_id: UUID) -> dict[str, int]:
@@ -124,9 +137,14 @@ async def record_committed(connection, job_id: UUID, results: list[dict]) -> Non
     )
 
 
-async def error_rows(connection, job_id: UUID):
-    return await connection.fetch(
-        "SELECT row, raw, messages FROM job_rows WHERE job_id = $1 AND status = 'error'"
-        " ORDER BY row",
+async def error_rows(connection, job_id: UUID) -> list[dict]:
+    """The refused rows in sheet order: row, raw (the cells as uploaded) and
+    messages."""
+    rows = await connection.fetch(
+        "SELECT row, data, raw, messages FROM job_rows"
+        " WHERE job_id = $1 AND status = 'error' ORDER BY row",
         job_id,
     )
+    # Rows keep only the cells their data does not hold as uploaded (copy_rows).
+    return [{"row": r["row"], "raw": r["data"] | r["raw"], "messages": r["messages"]}
+            for r in rows]

@@ -5,6 +5,8 @@ made when the school lacks it. Its student number must be free in that class,
 so a class not made yet has every number free.
 """
 
+from pydantic import RootModel
+
 from shared.contracts.common import Caller
 from shared.contracts.roster import (
     RowResult,
@@ -33,6 +35,11 @@ log = get_logger("roster.student_imports")
 DUPLICATE_STUDENT = "学号或证件号码与已有学生重复"
 
 
+class RowResults(RootModel[list[RowResult]]):
+    """A batch's answer, row by row: one model, so thousands of rows are checked
+    and turned into JSON in one pass rather than one model at a time."""
+
+
 class StudentImportHandlers:
     @rpc(model=StudentConflictQuery)
     async def known_student_conflicts(self, params: StudentConflictQuery,
@@ -43,7 +50,7 @@ class StudentImportHandlers:
         to say are left out.
         """
         school_id = caller.require_school_admin()
-        probes = [_with_id_type(p.model_dump()) for p in params.rows]
+        probes = [_with_id_type(p) for p in params.model_dump()["rows"]]
         async with self.pool.acquire() as connection:
             holders = await _id_holders(connection, probes)
             taken = await _number_holders(connection, school_id, probes)
@@ -57,7 +64,7 @@ class StudentImportHandlers:
 
     @rpc(model=StudentImportBatch)
     async def import_students(self, params: StudentImportBatch,
-                              caller: Caller) -> list[RowResult]:
+                              caller: Caller) -> RowResults:
         """Create a batch of imported students; the same batch sent again is harmless.
 
         Each row's administrative class is found, or made, by grade and number; a
@@ -65,8 +72,8 @@ class StudentImportHandlers:
         Answers each row with the kid it got, or why it was not created.
         """
         school_id = caller.require_school_admin()
-        rows = [_with_id_type(r.model_dump())
-                | {"import_ref": f"{params.job_id}:{r.row}"} for r in params.rows]
+        rows = [_with_id_type(r) | {"import_ref": f"{params.job_id}:{r['row']}"}
+                for r in params.model_dump()["rows"]]
         async with self.pool.acquire() as connection, connection.transaction():
             school = await school_storage.school(connection, school_id)
             landed = {r["import_ref"]: r["kid"] for r in
@@ -86,11 +93,11 @@ class StudentImportHandlers:
             errors |= await _conflict_messages(connection, school_id, missed)
 
         log.info("students_imported", job_id=str(params.job_id), created=len(created))
-        # Plain dicts in RowResult's shape: a batch answers thousands of rows.
-        return [{"row": r["row"], "kid": landed.get(r["import_ref"]),
-                 "error": None if r["import_ref"] in landed
-                 else errors.get(r["row"], DUPLICATE_STUDENT)}
-                for r in rows]
+        return RowResults.model_validate(
+            [{"row": r["row"], "kid": landed.get(r["import_ref"]),
+              "error": None if r["import_ref"] in landed
+              else errors.get(r["row"], DUPLICATE_STUDENT)}
+             for r in rows])
 
 
 # --- steps of the entry points above -------------------------------------------
