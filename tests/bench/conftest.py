@@ -39,6 +39,13 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+_load_at_start: list[float] = []
+
+
+def pytest_sessionstart(session):
+    _load_at_start.extend(os.getloadavg())
+
+
 def pytest_terminal_summary(terminalreporter):
     lines = figures.summary_lines()
     if not lines:
@@ -46,5 +53,10 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.section("benchmark figures (ratio = figure / floor)")
     for line in lines:
         terminalreporter.write_line(line)
+    # Other work on the machine takes cores from the suite's processes more than
+    # from a floor measured in one process: the ratios are worse on a busy host.
+    terminalreporter.write_line(
+        f"{os.cpu_count()} cores; load average {_load_at_start[0]:.2f} at the start, "
+        f"{os.getloadavg()[0]:.2f} at the end")
     saved = figures.save_results()
     terminalreporter.write_line(f"figures saved to {saved}")
