@@ -1,4 +1,5 @@
-"""Password hashing with argon2id, off the event loop, and the platform's password rule."""
+"""Password hashing with argon2id, off the event loop, and the platform's password
+rule."""
 
 import asyncio
 import os

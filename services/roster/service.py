@@ -8,6 +8,7 @@ from pathlib import Path
 
 from shared.service import Service
 
+from services.roster.handlers.account_scopes import AccountScopeHandlers
 from services.roster.handlers.audit import AuditHandlers
 from services.roster.handlers.classes import ClassHandlers
 from services.roster.handlers.grades import GradeHandlers
@@ -33,6 +34,7 @@ class RosterService(
     StudentImportHandlers,
     StudentUpdateHandlers,
     AuditHandlers,
+    AccountScopeHandlers,
     Service,
 ):
     name = "roster"

@@ -1,6 +1,6 @@
-"""The identity schema: accounts, sessions and refresh tokens."""
+"""Accounts: finding them by login name, failed logins, passwords set and reset."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from uuid import UUID
 
 import asyncpg
@@ -18,7 +18,8 @@ def utcnow() -> datetime:
 async def find_for_login(
     connection: asyncpg.Connection, login: str, realm: str
 ) -> asyncpg.Record | None:
-    """The account a login name designates: kid, verified phone or e-mail, or operator name."""
+    """The account a login name designates: kid, verified phone or e-mail, or
+    operator name."""
     if realm == "platform":
         return await connection.fetchrow(
             f"SELECT {ACCOUNT_COLUMNS} FROM accounts"
@@ -46,14 +47,16 @@ async def find_for_login(
 
 
 async def record_failure(connection: asyncpg.Connection, account_id: UUID) -> None:
-    """Count a wrong password; from the fifth on, lock for a doubling wait up to 15 min."""
+    """Count a wrong password; from the fifth on, lock for a doubling wait up to
+    15 minutes."""
     await connection.execute(
         """
         UPDATE accounts SET
             failed_logins = failed_logins + 1,
             locked_until = CASE WHEN failed_logins + 1 >= 5
                 THEN now() + least(interval '15 minutes',
-                                   interval '30 seconds' * power(2, failed_logins + 1 - 5))
+                                   interval '30 seconds'
+                                   * power(2, failed_logins + 1 - 5))
                 ELSE locked_until END
         WHERE id = $1
         """,
@@ -68,55 +71,37 @@ async def record_success(connection: asyncpg.Connection, account_id: UUID) -> No
     )
 
 
-async def open_session(
-    connection: asyncpg.Connection,
-    account_id: UUID,
-    access_hash: bytes,
-    refresh_hash: bytes,
-    *,
-    access_ttl: int,
-    refresh_ttl: int,
-) -> UUID:
-    now = utcnow()
-    session_id = await connection.fetchval(
-        "INSERT INTO sessions (account_id, access_hash, access_expires_at, expires_at)"
-        " VALUES ($1, $2, $3, $4) RETURNING id",
-        account_id, access_hash, now + timedelta(seconds=access_ttl),
-        now + timedelta(seconds=refresh_ttl),
-    )
-    await connection.execute(
-        "INSERT INTO refresh_tokens (token_hash, session_id) VALUES ($1, $2)",
-        refresh_hash, session_id,
-    )
-    return session_id
-
-
-async def session_for_access(
-    connection: asyncpg.Connection, access_hash: bytes
-) -> asyncpg.Record | None:
+async def account(connection: asyncpg.Connection, account_id: UUID, *,
+                  for_update: bool = False) -> asyncpg.Record | None:
+    lock = " FOR UPDATE" if for_update else ""
     return await connection.fetchrow(
-        f"SELECT s.id AS session_id, {', '.join('a.' + c.strip() for c in ACCOUNT_COLUMNS.split(','))}"
-        " FROM sessions s JOIN accounts a ON a.id = s.account_id"
-        " WHERE s.access_hash = $1 AND s.revoked_at IS NULL"
-        " AND s.access_expires_at > now() AND a.status = 'active'",
-        access_hash,
+        f"SELECT {ACCOUNT_COLUMNS}, phone FROM accounts WHERE id = $1{lock}",
+        account_id,
     )
 
 
-async def revoke_sessions(
-    connection: asyncpg.Connection, account_id: UUID, reason: str
-) -> int:
-    result = await connection.execute(
-        "UPDATE sessions SET revoked_at = now(), revoked_reason = $2"
-        " WHERE account_id = $1 AND revoked_at IS NULL",
-        account_id, reason,
+async def account_by_kid(connection: asyncpg.Connection, kid: int,
+                         kind: str) -> asyncpg.Record | None:
+    return await connection.fetchrow(
+        f"SELECT {ACCOUNT_COLUMNS}, phone FROM accounts WHERE kid = $1 AND kind = $2",
+        kid, kind,
     )
-    return int(result.split()[-1])
 
 
-async def revoke_session(connection: asyncpg.Connection, session_id: UUID, reason: str):
+async def phone_holder(connection: asyncpg.Connection,
+                       phone: str) -> asyncpg.Record | None:
+    """The account whose login name the phone is, if any."""
+    return await connection.fetchrow(
+        f"SELECT {ACCOUNT_COLUMNS}, phone FROM accounts"
+        " WHERE phone = $1 AND phone_verified", phone,
+    )
+
+
+async def set_password(connection: asyncpg.Connection, account_id: UUID,
+                       password_hash: str, *, must_change: bool = False) -> None:
+    """A new password; the lock of failed logins goes with the old one."""
     await connection.execute(
-        "UPDATE sessions SET revoked_at = now(), revoked_reason = $2"
-        " WHERE id = $1 AND revoked_at IS NULL",
-        session_id, reason,
+        "UPDATE accounts SET password_hash = $2, must_change_password = $3,"
+        " failed_logins = 0, locked_until = NULL, updated_at = now() WHERE id = $1",
+        account_id, password_hash, must_change,
     )

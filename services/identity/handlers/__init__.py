@@ -1,0 +1,1 @@
+"""The identity service's entry points, one mixin per area."""

@@ -1,0 +1,1 @@
+"""The identity schema's SQL, one module per area."""
