@@ -16,12 +16,22 @@ from aiohttp import web
 from shared.contracts.common import Caller
 from shared.errors import Forbidden, Unauthenticated
 
-from gateway.api import ADMIN, OPERATOR, PUBLIC
+from gateway.api import ADMIN, OPERATOR, PREFIX, PUBLIC
 
 CACHE_SECONDS = 2.0
 # An answer used when older than this is renewed before it expires.
 REFRESH_SECONDS = 1.5
 CACHE_LIMIT = 50_000
+
+# What an account given an initial password may do before changing it.
+BEFORE_PASSWORD_CHANGE = {PREFIX + path for path in ("/me", "/auth/password",
+                                                     "/auth/logout")}
+
+
+class SessionCaller(Caller):
+    """The caller, and whether their password must change before anything else."""
+
+    must_change_password: bool = False
 
 
 class Authenticator:
@@ -36,6 +46,8 @@ class Authenticator:
             return Caller()
         caller = await self.caller_for(bearer_token(request))
         request["caller"] = caller
+        if caller.must_change_password and request.path not in BEFORE_PASSWORD_CHANGE:
+            raise Forbidden("首次登录请先修改初始密码，再进行其他操作")
 
         if level == OPERATOR and not caller.is_operator:
             raise Forbidden("只有平台管理员可以进行此操作")
@@ -78,9 +90,10 @@ class Authenticator:
         now = time.monotonic()
         answer = await self.bus.call("identity.authenticate", {"token": token})
         account = answer["account"]
-        caller = Caller(account_id=account["id"], kid=account["kid"],
-                        kind=account["kind"], school_id=account["school_id"],
-                        permissions=account["permissions"])
+        caller = SessionCaller(
+            account_id=account["id"], kid=account["kid"], kind=account["kind"],
+            school_id=account["school_id"], permissions=account["permissions"],
+            must_change_password=account.get("must_change_password", False))
         # A token forgotten (logged out) while identity was asked stays out.
         if self._asking.get(token) is asyncio.current_task():
             if len(self._cache) >= CACHE_LIMIT:

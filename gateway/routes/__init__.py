@@ -6,11 +6,13 @@ api = Api()
 
 from gateway.routes import (  # noqa: E402,F401
     accounts,
+    activation,
     audit,
     classes,
     grades,
     imports,
     notifications,
+    recovery,
     school_settings,
     schools,
     staffing,
