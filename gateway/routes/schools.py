@@ -2,6 +2,7 @@
 
 from shared.contracts.common import PageQuery
 from shared.contracts.roster import AdminIn, School, SchoolIn, Teacher
+from shared.errors import DomainError
 
 from gateway.api import OPERATOR, USER, Call
 from gateway.routes import api
@@ -25,15 +26,25 @@ async def list_schools(call: Call):
 async def create_school_admin(call: Call):
     school_id = call.path_uuid("id", "学校不存在")
     admin = call.body
+    # The roster record and the account are made by two services: identity is
+    # asked first whether it will take the phone and password, and should it
+    # refuse anyway (a race), the roster record is taken back.
+    await call.rpc("identity.check_school_account",
+                   {"phone": admin.phone, "password": admin.password})
     teacher = await call.rpc("roster.create_school_admin", {
         "school_id": school_id, "name": admin.name, "gender": admin.gender,
         "phone": admin.phone,
     })
-    await call.rpc("identity.create_school_account", {
-        "kid": teacher["kid"], "person_id": teacher["id"], "school_id": school_id,
-        "name": teacher["name"], "phone": admin.phone, "password": admin.password,
-        "permissions": teacher["permissions"],
-    })
+    try:
+        await call.rpc("identity.create_school_account", {
+            "kid": teacher["kid"], "person_id": teacher["id"],
+            "school_id": school_id, "name": teacher["name"], "phone": admin.phone,
+            "password": admin.password, "permissions": teacher["permissions"],
+        })
+    except DomainError:
+        await call.rpc("roster.discard_school_admin",
+                       {"school_id": school_id, "teacher_id": teacher["id"]})
+        raise
     return teacher
 
 

@@ -70,6 +70,15 @@ class Tokens(BaseModel):
     account: AccountView
 
 
+class AccountCheckIn(BaseModel):
+    phone: str
+    password: str
+
+
+class PersonIds(BaseModel):
+    person_ids: list[UUID] = Field(max_length=10_000)
+
+
 class SchoolAccountIn(BaseModel):
     """An active school account made with a known phone and password (school admins)."""
 

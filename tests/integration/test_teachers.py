@@ -367,3 +367,48 @@ async def test_a_second_admin_cannot_take_a_teachers_phone_number(new_school,
     error = (await response.json())["error"]
     assert response.status == 409, error
     assert "已被本校教师王老师使用" in error["message"]
+
+
+async def test_a_refused_admin_leaves_nothing_behind(new_school, operator):
+    admin = await new_school()
+    school = admin.school["id"]
+    before = (await admin.json("GET", "/teachers"))["total"]
+
+    taken = await operator.post(f"/schools/{school}/admins", json={
+        "name": "撞号管理", "gender": "女", "phone": admin.phone,
+        "password": "Xiaoyuan2026"})
+    weak = await operator.post(f"/schools/{school}/admins", json={
+        "name": "弱密码", "gender": "女", "phone": "13911110000",
+        "password": "password"})
+
+    assert taken.status == 409 and weak.status == 422
+    assert (await admin.json("GET", "/teachers"))["total"] == before
+
+
+async def test_an_admin_who_cannot_log_in_does_not_count_as_the_last_admin(
+        new_school):
+    admin = await new_school()
+    me = (await admin.json("GET", "/teachers"))["items"][0]
+    never_activated = await add_teacher(admin, name="未激活")
+    await admin.json("PUT", f"/teachers/{never_activated['id']}/permissions",
+                     json={"permissions": ["admin"]})
+
+    demote = await admin.request("PUT", f"/teachers/{me['id']}/permissions",
+                                 json={"permissions": ["leadership"]})
+    delete = await admin.request("DELETE", f"/teachers/{me['id']}")
+
+    assert demote.status == 409 and delete.status == 409
+    assert "能登录" in (await demote.json())["error"]["message"]
+    assert (await admin.get("/me")).status == 200
+
+
+async def test_full_width_digits_log_in_as_the_phone(http, new_school):
+    from tests.integration.conftest import ADMIN_PASSWORD
+
+    admin = await new_school()
+    wide = admin.phone.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+
+    response = await http.post("/api/v1/auth/login",
+                               json={"login": wide, "password": ADMIN_PASSWORD})
+
+    assert response.status == 200

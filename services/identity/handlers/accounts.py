@@ -6,7 +6,13 @@ from uuid import UUID
 import asyncpg
 
 from shared.contracts.common import Caller
-from shared.contracts.identity import AccountView, OperatorIn, SchoolAccountIn
+from shared.contracts.identity import (
+    AccountCheckIn,
+    AccountView,
+    OperatorIn,
+    PersonIds,
+    SchoolAccountIn,
+)
 from shared.db.outbox import record_event
 from shared.errors import Conflict
 from shared.logging import get_logger
@@ -18,6 +24,8 @@ from services.identity.storage.sessions import revoke_sessions
 from services.identity.views import account_view
 
 log = get_logger("identity.accounts")
+
+PHONE_TAKEN = "该手机号已被其他账号用作登录名"
 
 
 class AccountHandlers:
@@ -49,8 +57,33 @@ class AccountHandlers:
                     "params": {"name": params.name},
                 })
             except asyncpg.UniqueViolationError:
-                raise Conflict("该手机号已被其他账号用作登录名") from None
+                raise Conflict(PHONE_TAKEN) from None
         return account_view(row)
+
+    @rpc(model=AccountCheckIn)
+    async def check_school_account(self, params: AccountCheckIn, caller: Caller):
+        """Would create_school_account take this phone and password? Asked first, so
+        a refusal leaves no half-made admin behind in the roster."""
+        caller.require_operator()
+        check_password_rule(params.password)
+        async with self.pool.acquire() as connection:
+            taken = await connection.fetchval(
+                "SELECT 1 FROM accounts WHERE phone = $1 AND phone_verified",
+                params.phone)
+        if taken:
+            raise Conflict(PHONE_TAKEN)
+        return {"ok": True}
+
+    @rpc(model=PersonIds)
+    async def accounts_able_to_log_in(self, params: PersonIds, caller: Caller):
+        """Which of these people of the caller's school have an active account."""
+        school_id = caller.require_school_admin()
+        async with self.pool.acquire() as connection:
+            rows = await connection.fetch(
+                "SELECT person_id FROM accounts WHERE person_id = ANY($1)"
+                " AND school_id = $2 AND status = 'active'",
+                params.person_ids, school_id)
+        return [str(row["person_id"]) for row in rows]
 
     @rpc(model=OperatorIn)
     async def ensure_operator(self, params: OperatorIn, caller: Caller) -> AccountView:

@@ -1,5 +1,6 @@
 """Login, the gateway's token checks, refresh, logout and the caller's own account."""
 
+import unicodedata
 from datetime import timedelta
 
 from shared.contracts.common import Caller
@@ -31,7 +32,9 @@ class SessionHandlers:
     async def login(self, params: LoginRequest, caller: Caller) -> Tokens:
         """Tokens for a right password; the same answer for every wrong login."""
         async with self.pool.acquire() as connection:
-            account = await storage.find_for_login(connection, params.login.strip(),
+            # Full-width digits typed on a phone keyboard are the same login.
+            login = unicodedata.normalize("NFKC", params.login).strip()
+            account = await storage.find_for_login(connection, login,
                                                    params.realm)
             refuse_locked(account)
 

@@ -1,7 +1,7 @@
 """Schools, made by platform operators, and their first admins."""
 
 from shared.contracts.common import ADMIN, Caller, PageQuery
-from shared.contracts.roster import School, SchoolAdminIn, SchoolIn
+from shared.contracts.roster import School, SchoolAdminIn, SchoolIn, TeacherInSchool
 from shared.db.outbox import record_event
 from shared.errors import Conflict, NotFound
 from shared.logging import get_logger
@@ -57,6 +57,24 @@ class SchoolHandlers:
         if row is None:
             raise NotFound("学校不存在")
         return school_out(row)
+
+    @rpc(model=TeacherInSchool)
+    async def discard_school_admin(self, params: TeacherInSchool, caller: Caller):
+        """Take back an admin made by create_school_admin whose account could not be
+        opened, so a refused request leaves nothing behind."""
+        caller.require_operator()
+        async with self.pool.acquire() as connection, connection.transaction():
+            row = await teacher_storage.teacher_in_school(
+                connection, params.school_id, params.teacher_id, for_update=True)
+            if row is None:
+                raise NotFound("教师不存在")
+            await teacher_storage.delete_teacher(connection, row["id"])
+            await record_change(connection, caller, action="discard",
+                                target_kind="teacher", target_id=row["id"],
+                                before=row, school_id=params.school_id)
+            await record_event(connection, "roster.teachers.deleted",
+                               {"teachers": [teacher_event(row)]})
+        return {"discarded": 1}
 
     @rpc(model=SchoolAdminIn)
     async def create_school_admin(self, params: SchoolAdminIn, caller: Caller):

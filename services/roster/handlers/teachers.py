@@ -37,7 +37,8 @@ log = get_logger("roster.teachers")
 TEACHER_NOT_FOUND = "教师不存在"
 DUPLICATE_ID_NUMBER = "证件号码与本校已有教师重复"
 PHONE_INDEX = "teachers_phone_in_school"
-LAST_ADMIN = "学校至少要保留一位启用的管理员，请先把管理员权限交给另一位教师"
+LAST_ADMIN = ("学校至少要保留一位能登录的启用管理员：请先把管理员权限交给另一位"
+              "已激活账号的教师")
 
 
 def teacher_out(row, *, masked: bool) -> Teacher:
@@ -55,8 +56,17 @@ def teacher_event(row) -> dict:
             "status": row["status"]}
 
 
-async def ensure_an_admin_remains(connection, school_id) -> None:
-    if not await storage.enabled_admins(connection, school_id):
+async def ensure_an_admin_remains(bus, connection, school_id, caller: Caller) -> None:
+    """Refuse a change that leaves the school no enabled admin who can log in.
+
+    An admin teacher whose account was never activated cannot administer anything,
+    so identity is asked which of the remaining admins have an active account.
+    """
+    admins = await storage.enabled_admin_ids(connection, school_id)
+    able = await bus.call("identity.accounts_able_to_log_in",
+                          {"person_ids": [str(a) for a in admins]},
+                          ctx={"caller": caller.model_dump(mode="json")}) if admins else []
+    if not able:
         raise Conflict(LAST_ADMIN)
 
 
@@ -178,7 +188,7 @@ class TeacherHandlers:
             changed = sorted(await storage.set_status(
                 connection, school_id, [row["id"] for row in before], status
             ), key=lambda row: row["id"])
-            await ensure_an_admin_remains(connection, school_id)
+            await ensure_an_admin_remains(self.bus, connection, school_id, caller)
             for old, new in zip(before, changed):
                 await record_change(connection, caller, action=f"status:{status}",
                                     target_kind="teacher", target_id=new["id"],
@@ -200,7 +210,7 @@ class TeacherHandlers:
             if before is None:
                 raise NotFound(TEACHER_NOT_FOUND)
             await storage.delete_teacher(connection, before["id"])
-            await ensure_an_admin_remains(connection, school_id)
+            await ensure_an_admin_remains(self.bus, connection, school_id, caller)
             await record_change(connection, caller, action="delete",
                                 target_kind="teacher", target_id=before["id"],
                                 before=before)
@@ -221,7 +231,7 @@ class TeacherHandlers:
             after = await storage.update_teacher(connection, before["id"],
                                                  {"permissions": permissions})
             if ADMIN in before["permissions"] and ADMIN not in permissions:
-                await ensure_an_admin_remains(connection, school_id)
+                await ensure_an_admin_remains(self.bus, connection, school_id, caller)
             await record_change(connection, caller, action="permissions",
                                 target_kind="teacher", target_id=after["id"],
                                 before={"permissions": before["permissions"]},

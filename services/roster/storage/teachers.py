@@ -68,12 +68,13 @@ async def delete_teacher(connection, teacher_id: UUID) -> None:
     await connection.execute("DELETE FROM teachers WHERE id = $1", teacher_id)
 
 
-async def enabled_admins(connection, school_id: UUID) -> int:
-    return await connection.fetchval(
-        "SELECT count(*) FROM teachers WHERE school_id = $1 AND status = 'active'"
+async def enabled_admin_ids(connection, school_id: UUID) -> list[UUID]:
+    rows = await connection.fetch(
+        "SELECT id FROM teachers WHERE school_id = $1 AND status = 'active'"
         " AND 'admin' = ANY(permissions)",
         school_id,
     )
+    return [row["id"] for row in rows]
 
 
 def _search(args: list, q: str) -> str:

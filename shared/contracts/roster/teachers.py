@@ -133,3 +133,8 @@ class TeacherExportQuery(Strict):
     status: TeacherStatus | None = None
     after_kid: int = 0
     limit: int = Field(1000, ge=1, le=5000)
+
+
+class TeacherInSchool(Strict):
+    school_id: UUID
+    teacher_id: UUID
