@@ -13,6 +13,7 @@ from shared.db.outbox import record_event
 from shared.logging import get_logger
 
 from services.notify.providers import DeliveryFailed
+from services.notify.templates import FORGOTTEN_BODY, SECRET_TEMPLATES
 
 log = get_logger("notify.sender")
 
@@ -100,8 +101,11 @@ class Sender:
         async with self.pool.acquire() as connection:
             await connection.execute(
                 "UPDATE messages SET state = 'sent', attempts = attempts + 1,"
-                " provider = $2, sent_at = now(), last_error = NULL WHERE id = $1",
-                message["id"], self.provider.name,
+                " provider = $2, sent_at = now(), last_error = NULL,"
+                " body = CASE WHEN template = ANY($3) THEN $4 ELSE body END"
+                " WHERE id = $1",
+                message["id"], self.provider.name, list(SECRET_TEMPLATES),
+                FORGOTTEN_BODY,
             )
         log.info("notification_sent", message_id=str(message["id"]),
                  channel=message["channel"], to=message["recipient"],
@@ -118,10 +122,12 @@ class Sender:
                 UPDATE messages SET attempts = $2, last_error = $3, provider = $4,
                     state = CASE WHEN $5 THEN 'dead' ELSE 'queued' END,
                     dead_at = CASE WHEN $5 THEN now() END,
-                    next_attempt_at = now() + $6 * interval '1 second'
+                    next_attempt_at = now() + $6 * interval '1 second',
+                    body = CASE WHEN $5 AND template = ANY($7) THEN $8 ELSE body END
                 WHERE id = $1
                 """,
                 message["id"], attempts, error, self.provider.name, dead, pause,
+                list(SECRET_TEMPLATES), FORGOTTEN_BODY,
             )
             if dead:
                 await record_event(connection, "notify.message.dead", {

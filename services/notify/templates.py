@@ -10,6 +10,10 @@ TEMPLATES = {
                      "如非本人操作请忽略，并请勿将验证码告诉他人。",
 }
 
+# Messages carrying a secret: once delivered (or given up on), their text is not kept.
+SECRET_TEMPLATES = ("verification_code", "recovery_code")
+FORGOTTEN_BODY = "（内容含验证码，发送后不再保存）"
+
 
 def render(template: str, params: dict) -> str:
     try:

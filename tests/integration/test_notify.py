@@ -146,3 +146,16 @@ async def test_the_delivery_log_shows_states_with_recipients_masked(
     assert all("****" in item["recipient"] for item in log["items"])
     assert "body" not in log["items"][0]
     assert dead["items"] and all(item["state"] == "dead" for item in dead["items"])
+
+
+async def test_a_delivered_code_is_not_kept_in_the_delivery_log(
+        http_notify, sms_gateway, bus, db):
+    sms_gateway.failures = 0
+
+    message_id = await request_sms(bus, "13500000009")
+    await message_state(db, message_id, until=lambda r: r["state"] == "sent")
+    body = await db.fetchval("SELECT body FROM notify.messages WHERE id = $1",
+                             uuid.UUID(message_id))
+
+    assert "123456" in sms_gateway.received[-1]["body"]
+    assert "123456" not in body
