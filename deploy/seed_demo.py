@@ -35,7 +35,8 @@ async def ensure_operator(login: str, password: str) -> None:
     settings = get_settings()
     bus = await Bus(settings.amqp_url, rpc_timeout=settings.rpc_timeout).connect()
     try:
-        await bus.call("identity.ensure_operator", {"login": login, "password": password})
+        await bus.call("identity.ensure_operator",
+                       {"login": login, "password": password})
     finally:
         await bus.close()
 
@@ -93,7 +94,8 @@ def main() -> None:
     print(f"演示学校已就绪：{base_url}/api/v1/docs")
     print(f"  平台管理员（管理登录）  {logins['operator_login']} / "
           f"{logins['operator_password']}")
-    print(f"  学校管理员（用户登录）  {logins['admin_login']} / {logins['admin_password']}")
+    print(f"  学校管理员（用户登录）  {logins['admin_login']} / "
+          f"{logins['admin_password']}")
 
 
 if __name__ == "__main__":

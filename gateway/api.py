@@ -24,7 +24,8 @@ PUBLIC, USER, ADMIN, OPERATOR = "public", "user", "admin", "operator"
 
 @dataclass
 class Call:
-    """One request as a handler sees it: validated inputs and the authenticated caller."""
+    """One request as a handler sees it: validated inputs and the authenticated
+    caller."""
 
     request: web.Request
     caller: Caller
@@ -133,7 +134,8 @@ def _read_query(request: web.Request, model: type[BaseModel]) -> BaseModel:
 
 
 def refuse_nul(value) -> None:
-    """A NUL character is never meant and PostgreSQL cannot store it: refuse it early."""
+    """A NUL character is never meant and PostgreSQL cannot store it: refuse it
+    early."""
     if isinstance(value, str):
         if "\x00" in value:
             raise InvalidInput("内容里有不可见的控制字符（NUL），请删除后重试")

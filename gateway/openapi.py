@@ -1,4 +1,5 @@
-"""The OpenAPI document and a plain docs page, both built from the declared operations."""
+"""The OpenAPI document and a plain docs page, both built from the declared
+operations."""
 
 import html
 import re
@@ -88,8 +89,9 @@ def _success(op, components: dict) -> dict:
 
 def docs_page(api: Api) -> str:
     rows = "\n".join(
-        f"<tr><td><code>{op.method}</code></td><td><code>{html.escape(PREFIX + op.path)}"
-        f"</code></td><td>{html.escape(op.summary)}</td><td>{op.auth}</td></tr>"
+        f"<tr><td><code>{op.method}</code></td>"
+        f"<td><code>{html.escape(PREFIX + op.path)}</code></td>"
+        f"<td>{html.escape(op.summary)}</td><td>{op.auth}</td></tr>"
         for op in api.operations
     )
     return f"""<!doctype html>

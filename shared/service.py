@@ -106,7 +106,8 @@ class Service:
         log.info("service_stopped")
 
     def run(self) -> None:
-        configure(self.name, fmt=self.settings.log_format, level=self.settings.log_level)
+        configure(self.name, fmt=self.settings.log_format,
+                  level=self.settings.log_level)
         try:
             import uvloop
 
@@ -127,7 +128,8 @@ class Service:
     # --- entry points ----------------------------------------------------------
 
     async def _register_entry_points(self) -> None:
-        await self.bus.serve(f"{self.name}.ping", self._ping, prefetch=self.rpc_prefetch)
+        await self.bus.serve(f"{self.name}.ping", self._ping,
+                             prefetch=self.rpc_prefetch)
         for attr in dir(type(self)):
             method = getattr(self, attr)
             if hasattr(method, "__rpc__"):

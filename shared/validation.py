@@ -37,7 +37,8 @@ def _field_label(model: type[BaseModel] | None, loc: tuple) -> str:
     name = loc[0]
     field = model.model_fields.get(name) if model and isinstance(name, str) else None
     label = field.title if field is not None and field.title else str(name)
-    rest = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc[1:])
+    rest = "".join(f"[{part}]" if isinstance(part, int) else f".{part}"
+                   for part in loc[1:])
     return label + rest
 
 
@@ -63,7 +64,8 @@ def _too_short_but_typed(error: dict) -> bool:
     return bool(str(error.get("input") or "").strip())
 
 
-def invalid_input(error: ValidationError, model: type[BaseModel] | None = None) -> InvalidInput:
+def invalid_input(error: ValidationError,
+                  model: type[BaseModel] | None = None) -> InvalidInput:
     problems = []
     for item in error.errors(include_url=False):
         label = _field_label(model, tuple(item["loc"]))

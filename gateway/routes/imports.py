@@ -83,14 +83,16 @@ async def read_upload(request: web.Request) -> tuple[str, bytes]:
 @api.route("GET", "/imports/{job}", auth=ADMIN, response=Job, tag="导入",
            summary="导入任务的状态、进度和汇总")
 async def get_job(call: Call):
-    return await call.rpc("importer.get_job", {"job_id": call.path_uuid("job", NOT_FOUND)})
+    job_id = call.path_uuid("job", NOT_FOUND)
+    return await call.rpc("importer.get_job", {"job_id": job_id})
 
 
 @api.route("GET", "/imports/{job}/rows", auth=ADMIN, query=RowsFilter, tag="导入",
            summary="预览：每一行的检查结果（?status=ok|warning|error）")
 async def job_rows(call: Call):
     return await call.rpc("importer.job_rows", {
-        "job_id": call.path_uuid("job", NOT_FOUND), **call.query.model_dump(mode="json"),
+        "job_id": call.path_uuid("job", NOT_FOUND),
+        **call.query.model_dump(mode="json"),
     })
 
 
@@ -112,7 +114,8 @@ async def resolve(call: Call):
 @api.route("POST", "/imports/{job}/confirm", auth=ADMIN, response=Job, status=202,
            tag="导入", summary="确认导入：正确的行分批写入，错误的行留在错误报告里")
 async def confirm(call: Call):
-    return await call.rpc("importer.confirm", {"job_id": call.path_uuid("job", NOT_FOUND)})
+    job_id = call.path_uuid("job", NOT_FOUND)
+    return await call.rpc("importer.confirm", {"job_id": job_id})
 
 
 @api.route("GET", "/imports/{job}/errors.xlsx", auth=ADMIN, binary=XLSX, tag="导入",

@@ -24,7 +24,8 @@ ARCHIVE_NOT_FOUND = "转出记录不存在"
 @api.route("GET", "/students", auth=ADMIN, query=StudentQuery, response=StudentPage,
            tag="学生",
            summary="学生列表与搜索：q 搜学号、姓名、学籍号、kid 或证件号码；"
-                   "counted 为其中在籍人数；不传 status 时不含毕业学生；证件号码打码显示")
+                   "counted 为其中在籍人数；不传 status 时不含毕业学生；"
+                   "证件号码打码显示")
 async def list_students(call: Call):
     return await call.rpc("roster.list_students", call.query)
 

@@ -40,7 +40,8 @@ async def get_teacher(call: Call):
 async def update_teacher(call: Call):
     teacher_id = call.path_uuid("id", NOT_FOUND)
     changes = call.body.model_dump(mode="json", exclude_unset=True)
-    return await call.rpc("roster.update_teacher", {"teacher_id": teacher_id, **changes})
+    return await call.rpc("roster.update_teacher",
+                          {"teacher_id": teacher_id, **changes})
 
 
 @api.route("DELETE", "/teachers/{id}", auth=ADMIN, tag="教师",

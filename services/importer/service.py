@@ -69,7 +69,8 @@ def job_out(row, open_rows: list[int] = ()) -> Job:
     elif row["state"] == "failed":
         job.message = row["failure"]
     elif row["state"] == "ready":
-        job.message = f"共{row['total']}行，{row['ok']}行可导入，{row['errors']}行有错误"
+        job.message = (f"共{row['total']}行，{row['ok']}行可导入，"
+                       f"{row['errors']}行有错误")
         if open_rows:
             job.unresolved = len(open_rows)
             job.message += f"，{len(open_rows)}行有同名教师待选择"
@@ -211,7 +212,8 @@ class ImporterService(Service):
 
     @rpc(model=UploadIn)
     async def create_job(self, params: UploadIn, caller: Caller) -> Job:
-        """Store the upload and queue it for parsing; a file that is no .xlsx is refused."""
+        """Store the upload and queue it for parsing; a file that is no .xlsx is
+        refused."""
         school_id = caller.require_school_admin()
         committer_for(params.kind)
         content = self._decode_upload(params.content_b64)
@@ -281,12 +283,13 @@ class ImporterService(Service):
                 return job_out(row)
             if row["state"] == "failed":
                 reason = (row["failure"] or "").rstrip("。")
-                raise Conflict(f"这个导入任务没有通过检查：{reason}。请修改文件后重新上传")
+                raise Conflict(f"这个导入任务没有通过检查：{reason}。"
+                               "请修改文件后重新上传")
             if row["state"] != "ready":
                 raise Conflict("文件还在检查中，请等检查完成后再确认导入")
             if row["all_or_nothing"] and row["errors"]:
-                raise Conflict(f"文件中有{row['errors']}行错误，本次选择了全部正确才导入，"
-                               "请修改后重新上传")
+                raise Conflict(f"文件中有{row['errors']}行错误，"
+                               "本次选择了全部正确才导入，请修改后重新上传")
             await self._refuse_open_rows(connection, row)
             await storage.set_state(connection, row["id"], "committing")
             await record_event(connection, "importer.job.commit",

@@ -1,7 +1,8 @@
 """Grades as the manual names them, numbered across the three stages.
 
 1-6 are primary (一年级..六年级), 7-9 junior (初一年级..初三年级, also called
-七年级..九年级), 10-12 senior (高一年级..高三年级). A school has the grades of its stages.
+七年级..九年级), 10-12 senior (高一年级..高三年级). A school has the grades of its
+stages.
 """
 
 from shared.errors import NotFound
@@ -27,7 +28,8 @@ def school_grades(stages: list[str]) -> list[int]:
 
 
 def parse_grade(raw: str | int, stages: list[str] | None = None) -> int:
-    """A grade from its number or any of its names; NotFound when the school lacks it."""
+    """A grade from its number or any of its names; NotFound when the school lacks
+    it."""
     grade = grade_number(raw)
     if stages is not None and grade not in school_grades(stages):
         raise NotFound(f"本校没有{GRADE_NAMES[grade]}")

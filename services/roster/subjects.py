@@ -1,6 +1,9 @@
 """The subject categories of the manual and the subjects a new school starts with."""
 
-CATEGORIES = ("思想品德", "学业水平", "身心健康", "艺术素养", "社会实践", "体艺2+1", "校本课程")
+CATEGORIES = (
+    "思想品德", "学业水平", "身心健康", "艺术素养", "社会实践", "体艺2+1",
+    "校本课程",
+)
 
 _COMMON = {
     "身心健康": ["体育与健康"],

@@ -1,4 +1,5 @@
-"""Create the database, one role and one schema per service: `python -m shared.db.bootstrap`.
+"""Create the database, one role and one schema per service:
+`python -m shared.db.bootstrap`.
 
 Run by the local runner, the test harness and the compose file before any service
 starts, with the superuser URL of DB_SUPERUSER_URL. Safe to run again: what exists is
@@ -29,7 +30,8 @@ async def ensure_database(settings: Settings) -> None:
 
 
 async def ensure_service_roles(settings: Settings) -> None:
-    superuser = await asyncpg.connect(settings.db_superuser_url, database=settings.db_name)
+    superuser = await asyncpg.connect(settings.db_superuser_url,
+                                      database=settings.db_name)
     try:
         await superuser.execute(
             f'REVOKE ALL ON DATABASE "{settings.db_name}" FROM PUBLIC'
@@ -44,12 +46,15 @@ async def ensure_service_roles(settings: Settings) -> None:
 async def _ensure_role_and_schema(connection, settings: Settings, service: str) -> None:
     role = settings.db_user(service)
     password = settings.db_password(service).replace("'", "''")
-    exists = await connection.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
+    exists = await connection.fetchval(
+        "SELECT 1 FROM pg_roles WHERE rolname = $1", role)
     verb = "ALTER" if exists else "CREATE"
     await connection.execute(f"{verb} ROLE {role} LOGIN PASSWORD '{password}'")
 
-    await connection.execute(f"CREATE SCHEMA IF NOT EXISTS {service} AUTHORIZATION {role}")
-    await connection.execute(f'GRANT CONNECT ON DATABASE "{settings.db_name}" TO {role}')
+    await connection.execute(
+        f"CREATE SCHEMA IF NOT EXISTS {service} AUTHORIZATION {role}")
+    await connection.execute(
+        f'GRANT CONNECT ON DATABASE "{settings.db_name}" TO {role}')
     log.info("service_role_ready", role=role, schema=service)
 
 

@@ -48,7 +48,8 @@ async def apply_migrations(pool: asyncpg.Pool, schema: str, folder: Path) -> int
                 continue
             await connection.execute(sql)
             await connection.execute(
-                f"INSERT INTO {schema}.schema_migrations (number, name) VALUES ($1, $2)",
+                f"INSERT INTO {schema}.schema_migrations (number, name)"
+                " VALUES ($1, $2)",
                 number, name,
             )
             log.info("migration_applied", schema=schema, migration=name)

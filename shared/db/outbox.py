@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     created_at timestamptz NOT NULL DEFAULT now(),
     published_at timestamptz
 );
-CREATE INDEX IF NOT EXISTS outbox_unpublished ON outbox (seq) WHERE published_at IS NULL;
+CREATE INDEX IF NOT EXISTS outbox_unpublished ON outbox (seq)
+    WHERE published_at IS NULL;
 CREATE TABLE IF NOT EXISTS inbox (
     message_id uuid NOT NULL,
     consumer text NOT NULL,
@@ -99,7 +100,8 @@ class OutboxRelay:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         if self._listener is not None:
-            await self._listener.remove_listener(f"{self.schema}_outbox", self._on_notify)
+            await self._listener.remove_listener(f"{self.schema}_outbox",
+                                                 self._on_notify)
             await self.pool.release(self._listener)
 
     def _on_notify(self, *_args) -> None:

@@ -39,7 +39,8 @@ class Account:
                                        **kwargs)
 
     async def json(self, method: str, path: str, expect: int = 200, **kwargs):
-        """Call and return the JSON body, failing with the body when the status differs."""
+        """Call and return the JSON body, failing with the body when the status
+        differs."""
         response = await self.request(method, path, **kwargs)
         body = await response.json()
         assert response.status == expect, (response.status, body)

@@ -92,7 +92,8 @@ async def http(services, suite_env):
 @pytest.fixture(scope="session")
 async def db(infra):
     """A superuser connection, for asserting what landed and for injecting faults."""
-    connection = await asyncpg.connect(infra.env["DB_SUPERUSER_URL"], database="xiaoyuan")
+    connection = await asyncpg.connect(infra.env["DB_SUPERUSER_URL"],
+                                       database="xiaoyuan")
     yield connection
     await connection.close()
 

@@ -108,8 +108,9 @@ async def test_repeated_failures_lock_the_account_for_a_while(http, new_school):
 
     statuses = []
     for _ in range(6):
-        response = await http.post("/api/v1/auth/login",
-                                   json={"login": admin.phone, "password": "Wrong2026x"})
+        response = await http.post(
+            "/api/v1/auth/login",
+            json={"login": admin.phone, "password": "Wrong2026x"})
         statuses.append(response.status)
 
     right = await http.post("/api/v1/auth/login",
@@ -122,6 +123,7 @@ async def test_repeated_failures_lock_the_account_for_a_while(http, new_school):
 async def test_a_school_admin_cannot_create_schools(new_school):
     admin = await new_school()
 
-    response = await admin.post("/schools", json={"name": "越权学校", "stages": ["primary"]})
+    response = await admin.post("/schools",
+                                json={"name": "越权学校", "stages": ["primary"]})
 
     assert response.status == 403

@@ -297,7 +297,8 @@ async def test_assignment_template_lists_the_classes(new_school):
     response = await admin.get("/imports/templates/assignments")
     table = read_sheet(await response.read())
 
-    assert [c for c in table[0][:5]] == ["年级", "班级", "是否虚拟班", "班主任", "道德与法治"]
+    assert [c for c in table[0][:5]] == [
+        "年级", "班级", "是否虚拟班", "班主任", "道德与法治"]
     assert [row[:3] for row in table[1:]] == [["初一年级", "(1)班", "否"],
                                               ["初一年级", "(2)班", "否"]]
 
@@ -358,7 +359,8 @@ async def test_bad_assignment_rows_are_refused_and_change_nothing(new_school, db
     done = await confirm(admin, job)
 
     assert "(9)班" in rows[2]["messages"][0] and rows[2]["status"] == "error"
-    assert rows[3]["status"] == "error" and "班主任只能填写1位" in rows[3]["messages"][0]
+    assert rows[3]["status"] == "error"
+    assert "班主任只能填写1位" in rows[3]["messages"][0]
     assert rows[4]["status"] == "error" and "是否虚拟班" in rows[4]["messages"][0]
     assert rows[5]["status"] == "warning" and "不是虚拟班" in rows[5]["messages"][0]
     assert done["message"] == "1/4 导入成功"

@@ -41,7 +41,8 @@ async def test_disabling_and_transferring_follow_the_student(new_school, db):
                                 until=lambda a: a["status"] == "disabled")
     await first.json("POST", "/students/enable", json={"student_ids": [student["id"]]})
     await first.json("POST", f"/students/{student['id']}/transfer-out", json={})
-    left = await account_of(db, student["kid"], until=lambda a: a["status"] == "deleted")
+    left = await account_of(db, student["kid"],
+                            until=lambda a: a["status"] == "deleted")
     arrived = await add_student(second, class_id=await make_class(second, 7, 1),
                                 id_number=number)
     moved = await account_of(db, student["kid"],

@@ -101,7 +101,8 @@ async def test_a_class_the_school_lacks_is_announced_in_the_preview(new_school):
     import openpyxl
 
     admin = await new_school()
-    await admin.json("POST", "/classes/batch", expect=201, json={"grade": 7, "count": 1})
+    await admin.json("POST", "/classes/batch", expect=201,
+                     json={"grade": 7, "count": 1})
     workbook = openpyxl.Workbook()
     workbook.active.append(["姓名", "性别", "年级", "班级", "学号"])
     workbook.active.append(["甲同学", "男", "七年级", 1, "01"])

@@ -279,7 +279,8 @@ async def test_known_conflicts_name_holding_schools_taken_numbers_and_arrivals(
     assert by_row[2]["id_number_here"] is False
     assert by_row[3]["id_number_here"] is True
     assert by_row[4]["student_number_taken"] is True
-    assert by_row[4]["messages"] == ["学号“01”已被初一年级(1)班的学生使用，请换一个学号"]
+    assert by_row[4]["messages"] == [
+        "学号“01”已被初一年级(1)班的学生使用，请换一个学号"]
     assert by_row[5]["transferred_from"] == other_school.school["name"]
     assert by_row[5]["messages"] == [] and by_row[5]["notices"]
 

@@ -10,7 +10,8 @@ from tests.integration.api import SAMPLES
 
 
 def expected_outcomes(name: str) -> tuple[dict[int, str], int, int]:
-    """What the sample's .expected.txt says: {sheet row: why}, people landing, rejected."""
+    """What the sample's .expected.txt says: {sheet row: why}, people landing,
+    rejected."""
     text = (SAMPLES / f"{name}.expected.txt").read_text(encoding="utf-8")
     rows = {int(n): why for n, why in re.findall(r"sheet row (\d+): (.*)", text)}
     landing, people, rejected = map(int, re.search(
@@ -54,7 +55,8 @@ async def test_messy_teacher_file_gets_exactly_the_expected_outcomes(new_school)
         if "blank row" in why:
             assert sheet_row not in rows, f"row {sheet_row} should be skipped"
         elif "must be rejected" in why:
-            assert rows[sheet_row]["status"] == "error", (sheet_row, why, rows[sheet_row])
+            assert rows[sheet_row]["status"] == "error", (
+                sheet_row, why, rows[sheet_row])
             assert rows[sheet_row]["messages"], sheet_row
         else:
             assert rows[sheet_row]["status"] in ("ok", "warning"), (sheet_row, why)
@@ -101,7 +103,8 @@ async def test_error_report_lists_the_rejected_rows_with_reasons(new_school):
     assert response.content_type.endswith("spreadsheetml.sheet")
     sheet = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0)
     table = sheet.to_python()
-    header, body = table[0], [r for r in table[1:] if any(c not in ("", None) for c in r)]
+    header = table[0]
+    body = [r for r in table[1:] if any(c not in ("", None) for c in r)]
     assert any("错误" in str(cell) for cell in header)
     assert len(body) == rejected
 

@@ -278,13 +278,15 @@ def test_too_many_rows_are_refused_while_reading():
 
 
 def test_a_sheet_past_the_row_limit_is_refused_before_it_is_parsed():
-    rows = [["姓名", "性别", "手机号码", "证件号码"]] + [["张三", "男", None, None]] * 200
+    header = ["姓名", "性别", "手机号码", "证件号码"]
+    rows = [header] + [["张三", "男", None, None]] * 200
 
     with pytest.raises(FileTooLarge, match="行的上限"):
         read_rows(xlsx(rows), TEACHERS, **(LIMITS | {"max_rows": 100}))
 
 
 def test_a_sheet_within_the_row_limit_is_read_whole():
-    rows = [["姓名", "性别", "手机号码", "证件号码"]] + [["张三", "男", None, None]] * 100
+    header = ["姓名", "性别", "手机号码", "证件号码"]
+    rows = [header] + [["张三", "男", None, None]] * 100
 
     assert len(read(xlsx(rows), TEACHERS, max_rows=100)) == 100

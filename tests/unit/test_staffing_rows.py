@@ -15,8 +15,10 @@ from shared.errors import BadFile, InvalidInput
 LIMITS = {"max_rows": 100, "max_unzipped_bytes": 10 << 20}
 TEACHERS = [
     {"id": "t-zhang", "kid": 1, "name": "张三", "remark": None, "status": "active"},
-    {"id": "t-wang-1", "kid": 2, "name": "王五", "remark": "语文组", "status": "active"},
-    {"id": "t-wang-2", "kid": 3, "name": "王五", "remark": "数学组", "status": "active"},
+    {"id": "t-wang-1", "kid": 2, "name": "王五", "remark": "语文组",
+     "status": "active"},
+    {"id": "t-wang-2", "kid": 3, "name": "王五", "remark": "数学组",
+     "status": "active"},
     {"id": "t-zhao", "kid": 4, "name": "赵六", "remark": None, "status": "disabled"},
 ]
 SCHOOL = {"grades": ["初一年级", "初二年级"],
@@ -101,7 +103,8 @@ def test_prep_leader_rows():
 
     assert ok.status == "ok"
     assert [(c["subject"], [n["teacher_id"] for n in c["names"]])
-            for c in ok.data["cells"]] == [("语文", ["t-zhang"]), ("数学", ["t-wang-2"])]
+            for c in ok.data["cells"]] == [("语文", ["t-zhang"]),
+                                           ("数学", ["t-wang-2"])]
     assert ambiguous.status == "warning"
     assert [i["kind"] for i in ambiguous.data["issues"]] == ["ambiguous"]
     assert unknown.status == "error" and "高一年级" in unknown.messages[0]

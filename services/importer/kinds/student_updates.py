@@ -1,4 +1,5 @@
-"""Updates of current students, keyed by kid (chapter 九, 更新导入 and 批量补全证件号码).
+"""Updates of current students, keyed by kid (chapter 九, 更新导入 and
+批量补全证件号码).
 
 Both files start from an export (GET /exports/students.xlsx, GET
 /exports/students-missing-id.xlsx) and keep its kid column; the other columns of

@@ -63,9 +63,11 @@ async def ensure_an_admin_remains(bus, connection, school_id, caller: Caller) ->
     so identity is asked which of the remaining admins have an active account.
     """
     admins = await storage.enabled_admin_ids(connection, school_id)
-    able = await bus.call("identity.accounts_able_to_log_in",
-                          {"person_ids": [str(a) for a in admins]},
-                          ctx={"caller": caller.model_dump(mode="json")}) if admins else []
+    able = []
+    if admins:
+        able = await bus.call("identity.accounts_able_to_log_in",
+                              {"person_ids": [str(a) for a in admins]},
+                              ctx={"caller": caller.model_dump(mode="json")})
     if not able:
         raise Conflict(LAST_ADMIN)
 

@@ -29,7 +29,8 @@ async def teacher_in_school(connection, school_id: UUID, teacher_id: UUID, *,
                             for_update: bool = False):
     lock = " FOR UPDATE" if for_update else ""
     return await connection.fetchrow(
-        f"SELECT {TEACHER_COLUMNS} FROM teachers WHERE id = $1 AND school_id = $2{lock}",
+        f"SELECT {TEACHER_COLUMNS} FROM teachers"
+        f" WHERE id = $1 AND school_id = $2{lock}",
         teacher_id, school_id,
     )
 
