@@ -12,6 +12,7 @@ from services.roster.handlers.account_scopes import AccountScopeHandlers
 from services.roster.handlers.audit import AuditHandlers
 from services.roster.handlers.classes import ClassHandlers
 from services.roster.handlers.grades import GradeHandlers
+from services.roster.handlers.promotion import PromotionHandlers
 from services.roster.handlers.school_settings import SchoolSettingsHandlers
 from services.roster.handlers.schools import SchoolHandlers
 from services.roster.handlers.staffing import StaffingHandlers
@@ -25,6 +26,7 @@ from services.roster.handlers.teachers import TeacherHandlers
 class RosterService(
     SchoolHandlers,
     SchoolSettingsHandlers,
+    PromotionHandlers,
     GradeHandlers,
     ClassHandlers,
     TeacherHandlers,
