@@ -352,7 +352,9 @@ async def administrative_classes(connection, school_id: UUID,
     """
     if not places:
         return [], {}
-    grades, numbers = (list(column) for column in zip(*places))
+    # In one order, so batches making the same classes at once wait for each
+    # other rather than deadlock.
+    grades, numbers = (list(column) for column in zip(*sorted(places)))
     made = await connection.fetch(
         """
         INSERT INTO classes (school_id, grade, number)
