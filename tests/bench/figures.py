@@ -133,9 +133,55 @@ def _status_kib(pid: int, field: str) -> int:
     raise LookupError(f"{field} not in /proc/{pid}/status")
 
 
-def busy_cpu_seconds() -> float:
-    """CPU seconds the whole machine has spent busy since boot (all cores)."""
-    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, fields[:8])
-    busy = user + nice + system + irq + softirq + steal
-    return busy / os.sysconf("SC_CLK_TCK")
+def suite_cpu_seconds(names: dict[int, str] | None = None) -> dict[str, float]:
+    """CPU seconds used so far by this process and every process under it (the
+    servers and services the session started, no one else's work), by the
+    process this one started that they descend from: named from `names` (pid to
+    name) or by its command. "all" holds the sum."""
+    table = _process_table()
+    me = os.getpid()
+    used: dict[str, float] = {"all": 0.0}
+    for pid, (_parent, ticks, _command) in table.items():
+        top = _top_child(pid, me, table)
+        if top is None:
+            continue
+        name = "tests" if top == me else (names or {}).get(top, table[top][2])
+        seconds = ticks / os.sysconf("SC_CLK_TCK")
+        used[name] = used.get(name, 0.0) + seconds
+        used["all"] += seconds
+    return used
+
+
+def cpu_between(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """CPU seconds each group spent between two suite_cpu_seconds() readings."""
+    return {name: after[name] - before.get(name, 0.0) for name in after}
+
+
+def _process_table() -> dict[int, tuple[int, int, str]]:
+    """pid -> (parent pid, CPU ticks used, command name) of every process."""
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name may hold spaces and parentheses: fields follow the last ")".
+        fields = stat[stat.rindex(")") + 2:].split()
+        command = stat[stat.index("(") + 1:stat.rindex(")")]
+        table[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]),
+                                  command)
+    return table
+
+
+def _top_child(pid: int, root: int, table) -> int | None:
+    """`root` itself, or the child of `root` that `pid` descends from; else None."""
+    while pid in table:
+        if pid == root:
+            return root
+        parent = table[pid][0]
+        if parent == root:
+            return pid
+        pid = parent
+    return None

@@ -8,9 +8,11 @@ import pytest
 
 from tests.bench.figures import (
     Figure,
+    cpu_between,
     peak_rss_mb,
     report,
     reset_peak_rss,
+    suite_cpu_seconds,
 )
 from tests.bench.floors import calamine_parse_seconds, copy_seconds, sheet_records
 from tests.bench.imports import (
@@ -29,29 +31,32 @@ SMALL_ROWS = 20_000
 RSS_GOAL_MB = 300
 
 
-async def import_measured(new_school, db, importer, path, rows):
+async def import_measured(new_school, db, services, path, rows):
     """Import into a new school; the outcome, the worker's peak RSS in MB during
-    the import and the
+    the import, the CPU seconds the suite's processes spent on it and the
     seconds identity took afterwards to open the students' accounts."""
+    importer = services["importer"]
     admin = await new_school()
     assert reset_peak_rss(importer.pid), "cannot reset the importer's peak RSS"
+    names = {process.pid: name for name, process in services.items()}
+    cpu_before = suite_cpu_seconds(names)
     result = await timed_import(admin, "students", path)
+    cpu = cpu_between(cpu_before, suite_cpu_seconds(names))
     peak = peak_rss_mb(importer.pid)
     check_landed(result, rows)
     assert await school_student_count(db, admin.school["id"]) == result.committed
     # Waiting here also keeps that work out of the next measurement.
     accounts_after = await wait_for_accounts(db, admin.school["id"], result.committed)
-    return result, peak, accounts_after
+    return result, peak, cpu, accounts_after
 
 
 async def test_hundred_thousand_students_from_upload_to_committed(
         new_school, services, db, infra):
-    importer = services["importer"]
     small_file = roster_file("students", SMALL_ROWS, seed=8)
     big_file = roster_file("students", ROWS, seed=7)
 
-    small, small_peak, _ = await import_measured(
-        new_school, db, importer, small_file, SMALL_ROWS)
+    small, small_peak, _, _ = await import_measured(
+        new_school, db, services, small_file, SMALL_ROWS)
 
     parse_floor, sheet_rows = calamine_parse_seconds(big_file)
     assert sheet_rows == ROWS
@@ -59,8 +64,8 @@ async def test_hundred_thousand_students_from_upload_to_committed(
                                     sheet_records(big_file))
     floor = parse_floor + copy_floor
 
-    big, big_peak, accounts_after = await import_measured(
-        new_school, db, importer, big_file, ROWS)
+    big, big_peak, big_cpu, accounts_after = await import_measured(
+        new_school, db, services, big_file, ROWS)
 
     figures = [
         Figure(BENCHMARK, f"{ROWS:,} rows: upload → committed", big.total, "s",
@@ -76,6 +81,11 @@ async def test_hundred_thousand_students_from_upload_to_committed(
         (f"{ROWS:,} rows: upload {big.upload:.2f} s, upload → preview "
          f"{big.parse:.2f} s, confirm → done {big.commit:.2f} s; "
          f"{ROWS / big.total:,.0f} rows/s; {big.committed:,} committed"),
+        (f"{ROWS:,} rows: the suite's processes used {big_cpu['all']:.1f} CPU-s, "
+         f"{big_cpu['all'] / big.total:.2f} cores on average: "
+         + ", ".join(f"{name} {seconds:.1f}" for name, seconds in sorted(
+             big_cpu.items(), key=lambda item: -item[1])
+             if name != "all" and seconds >= 0.05)),
         (f"{SMALL_ROWS:,} rows: upload → preview {small.parse:.2f} s, "
          f"confirm → done {small.commit:.2f} s"),
         (f"identity opened the {big.committed:,} accounts {accounts_after:.1f} s "
