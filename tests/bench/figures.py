@@ -133,28 +133,34 @@ def _status_kib(pid: int, field: str) -> int:
     raise LookupError(f"{field} not in /proc/{pid}/status")
 
 
-def suite_cpu_seconds(names: dict[int, str] | None = None) -> dict[str, float]:
-    """CPU seconds used so far by this process and every process under it (the
-    servers and services the session started, no one else's work), by the
-    process this one started that they descend from: named from `names` (pid to
-    name) or by its command. "all" holds the sum."""
+def suite_cpu_seconds(names: dict[int, str] | None = None) -> dict[int, tuple]:
+    """A reading of the CPU used so far by this process and every process under
+    it (the servers and services the session started, no one else's work):
+    pid -> (group, seconds), the group being the process this one started that
+    the pid descends from, named from `names` (pid to name) or by its command.
+    Compare two readings with cpu_between."""
     table = _process_table()
     me = os.getpid()
-    used: dict[str, float] = {"all": 0.0}
+    reading = {}
     for pid, (_parent, ticks, _command) in table.items():
         top = _top_child(pid, me, table)
         if top is None:
             continue
-        name = "tests" if top == me else (names or {}).get(top, table[top][2])
-        seconds = ticks / os.sysconf("SC_CLK_TCK")
-        used[name] = used.get(name, 0.0) + seconds
-        used["all"] += seconds
+        group = "tests" if top == me else (names or {}).get(top, table[top][2])
+        reading[pid] = (group, ticks / os.sysconf("SC_CLK_TCK"))
+    return reading
+
+
+def cpu_between(before: dict[int, tuple], after: dict[int, tuple]) -> dict[str, float]:
+    """CPU seconds each group spent between two suite_cpu_seconds() readings,
+    and in all. Counted process by process: one that ended in between (an
+    autovacuum worker, say) takes its earlier use with it rather than off."""
+    used: dict[str, float] = {"all": 0.0}
+    for pid, (group, seconds) in after.items():
+        spent = seconds - before.get(pid, (group, 0.0))[1]
+        used[group] = used.get(group, 0.0) + spent
+        used["all"] += spent
     return used
-
-
-def cpu_between(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
-    """CPU seconds each group spent between two suite_cpu_seconds() readings."""
-    return {name: after[name] - before.get(name, 0.0) for name in after}
 
 
 def _process_table() -> dict[int, tuple[int, int, str]]:
@@ -185,3 +191,12 @@ def _top_child(pid: int, root: int, table) -> int | None:
             return pid
         pid = parent
     return None
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy since boot, all cores; less
+    the suite's own (suite_cpu_seconds), what other work on the host took."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, fields[:8])
+    busy = user + nice + system + irq + softirq + steal
+    return busy / os.sysconf("SC_CLK_TCK")

@@ -13,7 +13,13 @@ import time
 
 import pytest
 
-from tests.bench.figures import Figure, cpu_between, report, suite_cpu_seconds
+from tests.bench.figures import (
+    Figure,
+    cpu_between,
+    machine_busy_seconds,
+    report,
+    suite_cpu_seconds,
+)
 from tests.bench.imports import (
     check_landed,
     roster_file,
@@ -62,9 +68,12 @@ async def test_four_workers_take_four_files_in_the_time_of_one(
             worker.wait_for_output("service_started")
         admins = [await new_school() for _ in files]
         started = time.perf_counter()
+        cpu_before, busy_before = suite_cpu_seconds(), machine_busy_seconds()
         results = await asyncio.gather(*(import_and_settle(a, db, path)
                                          for a, path in zip(admins, files)))
         wall = time.perf_counter() - started
+        four_cpu = cpu_between(cpu_before, suite_cpu_seconds())["all"]
+        others = machine_busy_seconds() - busy_before - four_cpu
         workers = [services["importer"], *extra]
         parsed_by = {worker.name for result in results for worker in workers
                      if parsed_here(worker, result.preview["id"])}
@@ -86,5 +95,7 @@ async def test_four_workers_take_four_files_in_the_time_of_one(
          f"{single.commit:.2f} s, {single_cpu:.1f} CPU-s of the suite "
          f"({single_cpu / single.total:.2f} cores busy)"),
         "four files: each took " + ", ".join(f"{r.total:.1f}" for r in results)
-        + f" s; {len(parsed_by)} workers parsed them",
+        + f" s; {len(parsed_by)} workers parsed them; {four_cpu:.1f} CPU-s of the "
+        f"suite ({four_cpu / wall:.2f} cores busy), other work on the host "
+        f"{max(others, 0):.1f} CPU-s",
     ])
