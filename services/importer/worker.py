@@ -44,14 +44,26 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# Types JSON holds as they are; a nested dict is a rest column's cells.
+_AS_IS = frozenset({str, int, float, bool, type(None), dict, list})
+
+
+def _plain_values(values: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the values as JSON can hold them (see _plain), made without a
+    call per value when they already are, as nearly every row's are."""
+    for value in values.values():
+        if type(value) not in _AS_IS:
+            return {key: _plain(value) for key, value in values.items()}
+    return dict(values)
+
+
 def _parse_chunk(rows, validator) -> list[ParsedRow]:
     chunk = []
     for sheet_row in islice(rows, PARSE_CHUNK):
         outcome = validator.check(sheet_row)
-        raw = {key: _plain(value) for key, value in sheet_row.values.items()}
-        data = {key: _plain(value) for key, value in outcome.data.items()}
         chunk.append(ParsedRow(outcome.row, outcome.status, list(outcome.messages),
-                               data, raw))
+                               _plain_values(outcome.data),
+                               _plain_values(sheet_row.values)))
     return chunk
 
 
