@@ -73,6 +73,9 @@ class StudentCommitter:
 
     fields = ("name", "gender", "class_number", "student_number", "id_type",
               "id_number", "registry_number", "enrolment")
+    # The checks refuse a student repeated in the file, so batches never touch
+    # the same rows, and roster may work on one while the database stores another.
+    batches_in_flight = 2
 
     async def validator_context(self, bus, job) -> dict:
         grades = await bus.call("roster.list_grades", {}, ctx=_ctx(job))

@@ -8,6 +8,7 @@ flight sent again (roster recognises it and creates nothing twice).
 
 import asyncio
 import datetime as dt
+from collections import deque
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -154,27 +155,44 @@ class JobRunner:
         structlog.contextvars.bind_contextvars(job_id=str(job_id), kind=job["kind"])
         log.info("job_committing")
         committer = committer_for(job["kind"])
-
-        batch = await self._next_batch(job_id, after_row=0)
-        answered: list[dict] = []
-        while batch:
-            # Roster creates this batch while the next one is read and the last
-            # one's outcome is stored: the three go on in different processes.
-            progress = landed + _landed_in(answered)
-            async with asyncio.TaskGroup() as group:
-                sent = group.create_task(committer.commit(self.bus, job, batch))
-                following = group.create_task(
-                    self._next_batch(job_id, after_row=batch[-1]["row"]))
-                if answered:
-                    group.create_task(self._record(job, answered, progress))
-            landed, answered = progress, sent.result()
-            batch = following.result()
-            if self.settings.import_batch_pause:
-                await asyncio.sleep(self.settings.import_batch_pause)
-        if answered:
-            await self._record(job, answered, landed + _landed_in(answered))
-
+        await self._send_batches(job, committer, landed)
         await self._finish_commit(job_id)
+
+    async def _send_batches(self, job, committer, landed: int) -> None:
+        """Send the job's uncommitted rows batch by batch, storing each answer.
+
+        Roster gets the next batch before the last one's answer is stored, and
+        the batch after is read meanwhile, so the three go on in different
+        processes at once. A committer whose batches never touch the same rows
+        says how many may be at roster at a time (`batches_in_flight`): roster
+        then works on one while the database stores another.
+        """
+        in_flight = getattr(committer, "batches_in_flight", 1)
+        sent: deque[asyncio.Future] = deque()
+        batch = await self._next_batch(job["id"], after_row=0)
+
+        async def fill() -> None:
+            nonlocal batch
+            while batch and len(sent) < in_flight:
+                sent.append(asyncio.ensure_future(
+                    committer.commit(self.bus, job, batch)))
+                batch = await self._next_batch(job["id"], after_row=batch[-1]["row"])
+
+        try:
+            await fill()
+            while sent:
+                results = await sent.popleft()
+                await fill()
+                landed += _landed_in(results)
+                await self._record(job, results, landed)
+                if self.settings.import_batch_pause:
+                    await asyncio.sleep(self.settings.import_batch_pause)
+        finally:
+            # A failed step is run again by a worker, which sends again what
+            # was out; roster creates nothing twice.
+            for pending in sent:
+                pending.cancel()
+            await asyncio.gather(*sent, return_exceptions=True)
 
     async def _next_batch(self, job_id: UUID, *, after_row: int):
         async with self.pool.acquire() as connection:
