@@ -5,12 +5,11 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, StrictInt, field_validator, model_validator
 
-from shared.contracts.common import Gender, PageQuery
+from shared.contracts.common import PageQuery
 from shared.contracts.roster.common import CleanText, Strict
+from shared.contracts.roster.students import StudentRecord
 
 ClassKind = Literal["administrative", "tiered", "elective"]
-_Enrolment = Literal["在籍", "借读"]
-_StudentStatus = Literal["active", "disabled", "graduated"]
 
 CLASS_NUMBER_MAX = 999
 ALIAS_MAX = 20
@@ -104,23 +103,8 @@ class ClassPage(BaseModel):
     total: int
 
 
-class ClassStudent(BaseModel):
+class ClassStudent(StudentRecord):
     """A student as a class lists them; the ID number is masked, as in every list."""
-
-    id: UUID
-    kid: int
-    name: str
-    gender: Gender
-    grade: int | None
-    grade_name: str | None
-    class_id: UUID | None
-    class_name: str | None
-    student_number: str | None
-    registry_number: str | None
-    id_type: str
-    id_number: str | None
-    enrolment: _Enrolment
-    status: _StudentStatus
 
 
 class ClassWithStudents(Class):

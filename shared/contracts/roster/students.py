@@ -43,6 +43,7 @@ __all__ = [
     "StudentPage",
     "StudentPatch",
     "StudentQuery",
+    "StudentRecord",
     "StudentRef",
     "StudentStatus",
     "TransferOutIn",
@@ -146,7 +147,9 @@ class StudentIds(Strict):
     student_ids: list[UUID] = Field(min_length=1, max_length=1000, title="学生")
 
 
-class Student(BaseModel):
+class StudentRecord(BaseModel):
+    """A student as every list shows one (a class's students included)."""
+
     id: UUID
     kid: int
     name: str
@@ -161,6 +164,9 @@ class Student(BaseModel):
     id_number: str | None
     enrolment: Enrolment
     status: StudentStatus
+
+
+class Student(StudentRecord):
     created_at: datetime
 
 
