@@ -11,11 +11,15 @@ import asyncpg
 
 from shared.settings import Settings
 
+# One encoder for every value: json.dumps with options builds a new one per call,
+# and import jobs encode several values per row.
+_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
+
 
 def _encode_jsonb(value) -> bytes:
     # jsonb's binary form is a version byte followed by the JSON text; binary lets
     # COPY carry jsonb columns.
-    return b"\x01" + json.dumps(value, ensure_ascii=False, default=str).encode()
+    return b"\x01" + _JSON.encode(value).encode()
 
 
 def _decode_jsonb(data: bytes):
@@ -24,7 +28,7 @@ def _decode_jsonb(data: bytes):
 
 async def _init_connection(connection: asyncpg.Connection) -> None:
     await connection.set_type_codec(
-        "json", encoder=lambda value: json.dumps(value, ensure_ascii=False),
+        "json", encoder=_JSON.encode,
         decoder=json.loads, schema="pg_catalog",
     )
     await connection.set_type_codec(
